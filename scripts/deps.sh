@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the host packages the rig needs and the apt source for the kernel.
+# Idempotent: a second run with everything present does nothing but check.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod
+	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb)
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
+
+# The archive address comes from the machine's own apt configuration.
+archive_uri() {
+	local f uri=
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '/^URIs:/ && /debian/ && !/security/ {print $2; exit}' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" && /debian/ && !/security/ {print $2; exit}' \
+			/etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || die "no Debian archive found in /etc/apt: cannot add $KSUITE"
+	echo "$uri"
+}
+
+src=/etc/apt/sources.list.d/pscsi-vpd-$KSUITE.sources
+changed=0
+if [ ! -f "$src" ]; then
+	uri=$(archive_uri)
+	log "adding apt source $KSUITE from $uri"
+	cat >"$src" <<EOF
+# Added by pscsi-vpd's scripts/deps.sh: the suite that has $KPKG.
+Types: deb
+URIs: $uri
+Suites: $KSUITE
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+	changed=1
+fi
+
+missing=()
+for p in "${HOST_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ "$changed" = 1 ] || [ ${#missing[@]} -gt 0 ] ||
+   ! apt-cache show "$KPKG=$KVER_DEB" >/dev/null 2>&1; then
+	log "apt-get update"
+	apt-get update -q >"$CACHE/apt-update.log" 2>&1 ||
+		{ mkdir -p "$CACHE"; apt-get update -q; }
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >"$CACHE/apt-install.log" 2>&1 ||
+		{ tail -20 "$CACHE/apt-install.log"; die "apt-get install failed"; }
+fi
+log "host packages present"
+
+# The VM mounts a tmpfs on /lib/modules of the (read-only) host root, so the
+# folder must exist on the host; container images often lack it.
+[ -d /lib/modules ] || { mkdir -p /lib/modules && log "created /lib/modules (mount point for the VM)"; }

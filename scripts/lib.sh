@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings and helpers for the rig's scripts. Sourced, never run.
+
+# The kernel the series is based on: Debian's linux-source-7.3 package.
+KPKG=linux-source-7.3
+KVER_DEB=7.3.4-1~bpo13+1
+KSUITE=trixie-backports
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything large lives outside the clone, keyed by the base version, so
+# that CI and later runs reuse it.
+CACHE=${PSCSI_VPD_CACHE:-/var/cache/pscsi-vpd}
+VCACHE=$CACHE/$KVER_DEB
+BASE_TREE=$VCACHE/linux          # git tree: tag "base" = pristine source
+BUILD_ROOT=$VCACHE/build         # one O= folder per flavour
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Flavours: "series" (base + patches), "baseline" (pristine 7.3) and
+# "check" (scripts/check.sh: the series one patch at a time).
+tree_of() {
+	case "$1" in
+	series) echo "$BASE_TREE" ;;
+	baseline) echo "$VCACHE/linux-baseline" ;;
+	check) echo "$VCACHE/linux-check" ;;
+	*) die "unknown flavour '$1' (series or baseline)" ;;
+	esac
+}
+build_of() { echo "$BUILD_ROOT/$1"; }
+
+# The patches, in order: every numbered file but the cover letter.
+series_patches() {
+	find "$TOP/series" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | sort
+}
+
+# Kconfig fragments of a flavour: the rig's, plus the series' own options
+# (which an unpatched tree does not know).
+config_fragments() {
+	echo "$TOP/kernel/rig.config"
+	[ "$1" = baseline ] || echo "$TOP/kernel/series.config"
+}

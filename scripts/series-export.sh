@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Write the commits of the cache tree's "series" branch (base..series) back
+# to series/ as git format-patch files with stable names and contents, plus
+# the cover letter built from series/cover-letter.txt (first paragraph: the
+# subject; the rest: the body).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+cd "$BASE_TREE"
+[ "$(git rev-parse --abbrev-ref HEAD)" = series ] || die "the tree is not on branch series"
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "uncommitted changes in $BASE_TREE: commit them first (git commit / git commit --amend)"
+n=$(git rev-list --count base..series)
+[ "$n" -gt 0 ] || die "no commits on series"
+
+git config branch.series.description "$(cat "$TOP/series/cover-letter.txt")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git format-patch -q --cover-letter --cover-from-description=subject \
+	--zero-commit --no-signature --subject-prefix=PATCH \
+	-o "$tmp" base..series
+find "$TOP/series" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
+cp "$tmp"/*.patch "$TOP/series/"
+# The tree now matches the series again: record that for prepare.sh.
+want=$(cat $(series_patches) /dev/null | sha256sum | cut -c1-16)
+echo "$want $(git rev-parse HEAD)" >"$(git rev-parse --git-dir)/pscsi-vpd-applied"
+log "exported $n patches and the cover letter to series/"
+git -C "$TOP" status --short series/
