@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod
+HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
 	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb)
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
@@ -61,6 +61,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 log "host packages present"
 
-# The VM mounts a tmpfs on /lib/modules of the (read-only) host root, so the
-# folder must exist on the host; container images often lack it.
-[ -d /lib/modules ] || { mkdir -p /lib/modules && log "created /lib/modules (mount point for the VM)"; }
+# The VM mounts tmpfs on these folders of the (read-only) host root, so they
+# must exist on the host; container images often lack them.
+for d in /lib/modules /etc/target /var/lib/target; do
+	[ -d "$d" ] || { mkdir -p "$d" && log "created $d (mount point for the VM)"; }
+done

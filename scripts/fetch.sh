@@ -42,8 +42,8 @@ cd "$BASE_TREE"
 # ignore every file. Drop that one line so git sees the tree as upstream.
 sed -i '/^\/\*$/d' .gitignore
 git init -q
-git config user.name "pscsi-vpd rig"
-git config user.email "rig@pscsi-vpd.invalid"
+git config user.name "pscsi-vpd developers"
+git config user.email "dev@pscsi-vpd.invalid"
 git config gc.auto 0
 log "committing the pristine source (takes a minute)"
 git add -A
