@@ -30,16 +30,22 @@ had_hash= had_commit=
 [ -f "$stamp" ] && read -r had_hash had_commit <"$stamp"
 
 if [ "${FORCE:-0}" != 1 ] && [ -n "$had_commit" ]; then
-	dirty=$(git status --porcelain --untracked-files=no | head -n1)
-	if [ "$(git rev-parse HEAD)" != "$had_commit" ] || [ -n "$dirty" ]; then
-		die "$BASE_TREE has edits not exported to series/.
-  keep them:    make series-export   (then commit series/)
-  discard them: FORCE=1 make prepare"
+	edited=
+	if [ "$(git rev-parse HEAD)" != "$had_commit" ] ||
+	   [ -n "$(git status --porcelain --untracked-files=no | head -n1)" ]; then
+		edited=1
 	fi
 	if [ "$had_hash" = "$want" ]; then
-		log "series tree up to date ($(git rev-list --count base..HEAD) patches)"
+		if [ -n "$edited" ]; then
+			log "WARNING: building $BASE_TREE with edits not yet in series/ (make series-export)"
+		else
+			log "series tree up to date ($(git rev-list --count base..HEAD) patches)"
+		fi
 		exit 0
 	fi
+	[ -z "$edited" ] || die "series/ changed, and $BASE_TREE has edits not exported to series/.
+  keep them:    make series-export   (then commit series/)
+  discard them: FORCE=1 make prepare"
 fi
 
 [ -z "$(git status --porcelain --untracked-files=no)" ] || git reset -q --hard
