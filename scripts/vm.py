@@ -60,7 +60,18 @@ def qemu_argv(a, build, run_dir):
             '-fsdev', f'local,id=out,path={run_dir},security_model=none',
             '-device', 'virtio-9p-pci,fsdev=out,mount_tag=rigout',
             '-device', 'virtio-rng-pci',
-            '-serial', 'stdio' if a.shell else 'stdio']
+            '-serial', 'stdio']
+    # Real SCSI disks with a small host limit for the tests: a virtio-scsi
+    # HBA whose queue takes 256 KiB, a 512-byte and a 4Kn disk. Their own
+    # Block Limits pages report far more than that.
+    argv += ['-device', 'virtio-scsi-pci,id=hba0,max_sectors=512']
+    for name, bs in (('rig-512', 512), ('rig-4kn', 4096)):
+        img = os.path.join(run_dir, f'{name}.img')
+        with open(img, 'wb') as f:
+            f.truncate(64 << 20)
+        argv += ['-drive', f'if=none,id={name},file={img},format=raw,cache=unsafe',
+                 '-device', f'scsi-hd,bus=hba0.0,drive={name},serial={name},'
+                 f'logical_block_size={bs},physical_block_size={bs}']
     for extra in a.qemu:
         argv += shlex.split(extra)
     return argv

@@ -85,3 +85,167 @@ _vhost_lun() {
 	ln -s "$CFS/$3" "$l/port" || _fail "linking $3 to $l"
 	_on_exit "rm -f '$l/port'"
 }
+
+# _rd_backstore NAME MIB [BLOCK_SIZE]: a LIO ramdisk. Without a unit serial
+# LIO lists no VPD pages for it, yet answers page 0xb0 when asked.
+_rd_backstore() {
+	local d=$CFS/core/rd_mcp_0/$1
+	mkdir -p "$d" || _fail "mkdir $d"
+	_on_exit "rmdir '$d'; rmdir '$CFS/core/rd_mcp_0' 2>/dev/null"
+	echo "rd_pages=$(($2 * 256))" >"$d/control" || _fail "rd control"
+	echo 1 >"$d/enable" || _fail "enabling ramdisk $1"
+	if [ -n "${3:-}" ]; then
+		echo "$3" >"$d/attrib/block_size" || _fail "block_size $3 for $1"
+	fi
+}
+
+# _loop_lun WWN LUN BACKSTORE(core/...): export a backstore through
+# tcm_loop; sets LOOP_DEV (/dev/sdX) and LOOP_SG (/dev/sgN).
+_loop_lun() {
+	local w=$1 lun=$2 tp=$CFS/loopback/$1/tpgt_1 l addr i dev=
+	if [ ! -d "$tp" ]; then
+		mkdir -p "$tp" || _fail "mkdir $tp"
+		_on_exit "rmdir '$tp'; rmdir '$CFS/loopback/$w'"
+		echo -n "$w" >"$tp/nexus" || _fail "tcm_loop nexus $w"
+		_on_exit "echo -n NULL >'$tp/nexus' 2>/dev/null"
+	fi
+	l=$tp/lun/lun_$lun
+	mkdir "$l" || _fail "mkdir $l"
+	_on_exit "rmdir '$l'"
+	ln -s "$CFS/$3" "$l/port" || _fail "linking $3 to $l"
+	_on_exit "rm -f '$l/port'; udevadm settle 2>/dev/null; sleep 0.2"
+	addr=$(cat "$tp/address")
+	for i in $(seq 100); do
+		dev=$(ls "/sys/class/scsi_device/$addr:$lun/device/block" 2>/dev/null)
+		[ -n "$dev" ] && [ -b "/dev/$dev" ] && break
+		sleep 0.1
+	done
+	[ -n "$dev" ] || _fail "no disk for tcm_loop $w LUN $lun ($addr:$lun)"
+	LOOP_DEV=/dev/$dev
+	LOOP_SG=/dev/$(ls "/sys/class/scsi_device/$addr:$lun/device/scsi_generic")
+}
+
+# _inquiry SG PAGE ALLOC: INQUIRY EVPD through SG_IO; prints the bytes the
+# target returned (allocation length minus residual) as hex, or
+# "status:..." when the command did not complete with GOOD.
+_inquiry() {
+	local out rc
+	out=$(sg_raw -r "$3" -b "$1" 12 01 "$(printf %02x "$2")" \
+		"$(printf %02x $(($3 >> 8)))" "$(printf %02x $(($3 & 255)))" 00 \
+		2>/tmp/sg_raw.err | od -An -v -tx1 | tr -s ' \n' ' ')
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ]; then
+		echo "status:$(tr -s ' \n' ' ' </tmp/sg_raw.err)"
+		return
+	fi
+	echo "${out# }" | sed 's/ $//'
+}
+
+# _qemu_disk SERIAL: the VM's QEMU scsi-hd disk with that serial (see
+# scripts/vm.py); sets QDISK (/dev/sdX).
+_qemu_disk() {
+	local d
+	QDISK=
+	for d in /sys/class/scsi_disk/*/device; do
+		[ -e "$d/vpd_pg80" ] || continue
+		if tr -d '\0' <"$d/vpd_pg80" | grep -q "$1"; then
+			QDISK=/dev/$(ls "$d/block")
+			return 0
+		fi
+	done
+	_fail "no QEMU disk with serial $1 (is scripts/vm.py adding it?)"
+}
+
+# _host_limit_blocks PSCSI_DEV_DIR [FABRIC_PAGES]: the transfer limit the
+# documentation promises, computed from the recorded host limits.
+_host_limit_blocks() {
+	local a=$1/attrib bytes segs lbs
+	bytes=$(($(cat "$a/host_max_hw_sectors") * 512))
+	[ "$(cat "$a/host_max_sectors")" -gt 0 ] &&
+		bytes=$(_min "$bytes" $(($(cat "$a/host_max_sectors") * 512)))
+	segs=$(cat "$a/host_max_segments")
+	bytes=$(_min "$bytes" $(((segs - 1) * 4096)))
+	[ -n "${2:-}" ] && bytes=$(_min "$bytes" $(($2 * 4096)))
+	lbs=$(cat "$a/host_logical_block_size")
+	echo $((bytes / lbs))
+}
+
+_min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
+
+# _expect DESCRIPTION GOT WANT: exact comparison.
+_expect() {
+	if [ "$2" == "$3" ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		echo "#   got:  $2"
+		echo "#   want: $3"
+		_FAILED=1
+	fi
+}
+_FAILED=0
+_done() { [ "$_FAILED" = 0 ] || _fail "some checks failed"; }
+
+_set_param() { echo "$1" >/sys/module/target_core_pscsi/parameters/block_limits || _fail "block_limits=$1"; }
+
+# Byte strings are space-separated hex, as _inquiry prints them.
+_hex_head() { local -a b=($1); echo "${b[@]:0:$2}"; }
+_be32() { local -a b=($1); echo $((16#${b[$2]}${b[$2 + 1]}${b[$2 + 2]}${b[$2 + 3]})); }
+_put_be32() {
+	local -a b=($1)
+	local h i
+	h=$(printf %08x "$3")
+	for i in 0 1 2 3; do b[$2 + i]=${h:$((2 * i)):2}; done
+	echo "${b[@]}"
+}
+
+# _vpd00_insert REPLY CODE: what the documentation says page 0x00 becomes:
+# CODE before the first larger code, PAGE LENGTH one more.
+_vpd00_insert() {
+	local -a b=($1)
+	local n pos h
+	n=$((16#${b[2]}${b[3]}))
+	pos=4
+	while [ "$pos" -lt $((4 + n)) ] && [ $((16#${b[$pos]})) -lt $((16#$2)) ]; do
+		pos=$((pos + 1))
+	done
+	h=$(printf %04x $((n + 1)))
+	b[2]=${h:0:2} b[3]=${h:2:2}
+	echo "${b[@]:0:$pos} $2 ${b[@]:$pos}" | sed 's/ *$//'
+}
+
+# _b0_clamp REPLY LIMIT PHYS_BLOCKS: what the documentation says a device's
+# 0xb0 becomes: MTL the smaller non-zero, an OTL above it lowered to a
+# multiple of OTLG and of the physical block (or zero).
+_b0_clamp() {
+	local r=$1 lim=$2 pbs=$3 mtl otl step a b
+	mtl=$(_be32 "$r" 8)
+	[ "$mtl" = 0 ] || [ "$mtl" -gt "$lim" ] && mtl=$lim
+	r=$(_put_be32 "$r" 8 "$mtl")
+	otl=$(_be32 "$r" 12)
+	if [ "$otl" -gt "$mtl" ]; then
+		local -a x=($r)
+		step=$((16#${x[6]}${x[7]}))
+		[ "$step" = 0 ] && step=1
+		a=$step b=$pbs
+		while [ "$b" != 0 ]; do set -- "$b" $((a % b)); a=$1 b=$2; done
+		step=$((step / a * pbs))
+		if [ "$step" -le "$mtl" ]; then otl=$((mtl / step * step)); else otl=0; fi
+		r=$(_put_be32 "$r" 12 "$otl")
+	fi
+	echo "$r"
+}
+
+# _b0_expected_at FULL_DEVICE FULL_WANT N: a reply cut to N bytes; fields
+# cut in half keep the device's bytes.
+_b0_expected_at() {
+	local n=$3
+	if [ "$n" -ge 16 ]; then
+		_hex_head "$2" "$n"
+	elif [ "$n" -ge 12 ]; then
+		local -a d=($1)
+		echo "$(_hex_head "$2" 12) ${d[*]:12:$((n - 12))}" | sed 's/ *$//'
+	else
+		_hex_head "$1" "$n"
+	fi
+}
