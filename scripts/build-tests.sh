@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build what the VM runs besides the kernel: the kselftests named in
-# tests/kselftest.targets (from the flavour's tree, against its headers) and
-# the rig's helper programs in tests/tools.
+# tests/kselftest.targets (from the series tree, against the flavour's
+# headers) and the rig's helper programs in tests/tools.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-series}
-src=$(tree_of "$flavour")
 O=$(build_of "$flavour")
 hdr=$O/usr/include
 [ -d "$hdr" ] || die "no headers in $hdr: run scripts/build.sh $flavour"
@@ -23,18 +22,21 @@ for c in "$TOP"/tests/tools/*.c; do
 	fi
 done
 
-# kselftests: whichever of the listed targets this tree has. The baseline
-# has none of the series' own, and the VM runner reports them as missing.
+# kselftests come from the series tree for every flavour: on the baseline
+# they show that the tests catch what the series fixes. They are built
+# against the flavour's own uapi headers.
+[ "$flavour" = series ] || "$TOP/scripts/prepare.sh" series >/dev/null
+ksrc=$BASE_TREE
 targets=()
 while read -r t _; do
 	case "$t" in ''|\#*) continue ;; esac
-	[ -d "$src/tools/testing/selftests/$t" ] && targets+=("$t")
+	[ -d "$ksrc/tools/testing/selftests/$t" ] && targets+=("$t")
 done <"$TOP/tests/kselftest.targets"
 ks=$O/kselftest
 rm -rf "$ks/install"
 if [ ${#targets[@]} -gt 0 ]; then
 	log "building kselftests: ${targets[*]}"
-	make -C "$src/tools/testing/selftests" O="$ks/build" \
+	make -C "$ksrc/tools/testing/selftests" O="$ks/build" \
 		TARGETS="${targets[*]}" KHDR_INCLUDES="-isystem $hdr" \
 		INSTALL_PATH="$ks/install" install >"$O/logs/kselftest.log" 2>&1 ||
 		{ tail -30 "$O/logs/kselftest.log" >&2; die "kselftest build failed: $O/logs/kselftest.log"; }

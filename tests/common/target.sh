@@ -150,6 +150,7 @@ _qemu_disk() {
 		[ -e "$d/vpd_pg80" ] || continue
 		if tr -d '\0' <"$d/vpd_pg80" | grep -q "$1"; then
 			QDISK=/dev/$(ls "$d/block")
+			QDISK_SG=/dev/$(ls "$d/scsi_generic")
 			return 0
 		fi
 	done

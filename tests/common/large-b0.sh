@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared body of the scenarios for a disk whose own Block Limits page is
+# larger than its host queue: QEMU's scsi-hd behind a virtio-scsi HBA that
+# takes 256 KiB (scripts/vm.py). Call _large_b0 SERIAL.
+
+_large_b0() {
+	local serial=$1 pt lim lbs p0 b0 wb g g_sg cdb out tmp
+	_modprobe target_core_mod target_core_pscsi tcm_loop
+	_qemu_disk "$serial"
+	lbs=$(cat "/sys/block/${QDISK#/dev/}/queue/logical_block_size")
+	tmp=$(mktemp -d)
+	_on_exit "rm -rf '$tmp'"
+	# A pattern on the disk, written before pscsi claims it.
+	head -c $((1 << 20)) /dev/urandom >"$tmp/pattern"
+	dd if="$tmp/pattern" of="$QDISK" bs=64k oflag=direct status=none ||
+		_fail "writing the pattern to $QDISK"
+	_pscsi_backstore "$serial" "$QDISK"
+	pt=$CFS/core/pscsi_0/$serial
+	_loop_lun naa.5001405000000030 0 "core/pscsi_0/$serial"
+	g=$LOOP_DEV g_sg=$LOOP_SG
+	_log "QEMU disk $QDISK ($lbs-byte blocks), passed through as $g ($g_sg)"
+
+	lim=$(_host_limit_blocks "$pt")
+	_expect "pscsi recorded that the disk lists 0xb0" "$(cat "$pt/attrib/vpd_b0_supported")" 1
+	_expect "host limit: the HBA's 256 KiB" "$lim" $((262144 / lbs))
+	p0=$(_inquiry "$QDISK_SG" 0 255)
+	b0=$(_inquiry "$QDISK_SG" 0xb0 255)
+	_log "device: page 0x00 [$p0], page 0xb0 [$b0]"
+	wb=$(_b0_clamp "$b0" "$lim" 1)
+	_expect "device's MTL is above the host limit" \
+		"$([ "$(_be32 "$b0" 8)" -gt "$lim" ] || [ "$(_be32 "$b0" 8)" = 0 ] && echo yes)" yes
+	_expect "page 0x00 untouched: it lists 0xb0 already" "$(_inquiry "$g_sg" 0 36)" "$(_hex_head "$p0" 36)"
+	_expect "page 0xb0 header" "$(_inquiry "$g_sg" 0xb0 4)" "$(_hex_head "$b0" 4)"
+	_expect "page 0xb0 clamped" "$(_inquiry "$g_sg" 0xb0 255)" "$wb"
+	_expect "MAXIMUM TRANSFER LENGTH is the host limit" "$(_be32 "$(_inquiry "$g_sg" 0xb0 64)" 8)" "$lim"
+	_expect "the initiator's sd follows it (max_sectors_kb)" \
+		"$(cat "/sys/block/${g#/dev/}/queue/max_sectors_kb")" 256
+
+	# A READ of exactly the limit succeeds with the right data.
+	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
+	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_expect "READ of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
+	_expect "READ of $lim blocks: data" "$(cmp -n $((lim * lbs)) "$tmp/read" "$tmp/pattern" && echo same)" same
+
+	# A WRITE of exactly the limit succeeds; read back through pscsi.
+	head -c $((lim * lbs)) /dev/urandom >"$tmp/new"
+	cdb="2a 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
+	sg_raw -s $((lim * lbs)) -i "$tmp/new" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_expect "WRITE of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
+	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
+	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >/dev/null 2>&1
+	_expect "WRITE of $lim blocks: data read back" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
+
+	# One block more: a clean ILLEGAL REQUEST, INVALID FIELD IN CDB, and no data lost.
+	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $(((lim + 1) >> 8)) $(((lim + 1) & 255))) 00"
+	sg_raw -r $(((lim + 1) * lbs)) -o "$tmp/read" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_log "READ of $((lim + 1)) blocks: $(tr -s '\n ' ' ' <"$tmp/out" | cut -c1-200)"
+	_expect "READ of $((lim + 1)) blocks: Illegal Request" "$(grep -oi 'Illegal Request' "$tmp/out" | head -n1)" "Illegal Request"
+	_expect "READ of $((lim + 1)) blocks: Invalid field in cdb" "$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
+	head -c $(((lim + 1) * lbs)) /dev/urandom >"$tmp/big"
+	cdb="2a 00 00 00 00 00 00 $(printf '%02x %02x' $(((lim + 1) >> 8)) $(((lim + 1) & 255))) 00"
+	sg_raw -s $(((lim + 1) * lbs)) -i "$tmp/big" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_expect "WRITE of $((lim + 1)) blocks: Invalid field in cdb" "$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
+	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
+	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >/dev/null 2>&1
+	_expect "refused WRITE changed nothing" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
+	_expect "the log names the device and both sizes" \
+		"$(dmesg | grep -c "pSCSI: .*: $(((lim + 1) * lbs))-byte command exceeds the host queue: max_hw_sectors_kb 256")" 2
+	_done
+}
