@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Flatten TAP/KTAP into one result line per leaf test.
 
-Nesting is either KTAP indentation (four spaces a level, as KUnit prints)
-or kselftest's "# " prefix a level (as run_kselftest.sh prints a harness
-program's own TAP). A result with children is replaced by its children,
-named parent/child; a parent that failed while none of its children did is
-kept as a failure of its own, so no failure is ever lost.
+Nesting is either KTAP indentation (four spaces a level, as KUnit prints,
+children before their parent's result) or kselftest's "# " prefix a level
+(as run_kselftest.sh prints a harness program's own TAP, after the
+program's result: --children-after). A result with children is replaced by
+its children, named parent/child; a parent that failed while none of its
+children did is kept as a failure of its own, so no failure is ever lost.
 
-usage: ktap.py PREFIX <input >output   (prints "ok|not ok PREFIX/name ...")
+usage: ktap.py [--children-after] PREFIX <input >output
+       (prints "ok|not ok PREFIX/name ...")
 """
 import re
 import sys
@@ -30,37 +32,56 @@ def depth_and_rest(line):
         depth += 1
 
 
-def flatten(lines):
-    levels = {}          # depth -> flattened results collected at that depth
+def parse(lines, children_after):
+    """Results as a tree: [ok, name, directive, children]."""
+    top = []
+    last = {}            # depth -> the latest node at that depth
+    pending = {}         # depth -> nodes waiting for their parent (KTAP)
     for raw in lines:
         depth, rest = depth_and_rest(raw.rstrip('\n'))
         m = RESULT.match(rest)
         if not m:
             continue
-        ok = m.group(1) == 'ok'
-        name = m.group(2).strip() or '(unnamed)'
-        directive = (m.group(4) or '').strip()
-        children = levels.pop(depth + 1, [])
-        for deeper in [d for d in levels if d > depth + 1]:
-            children += levels.pop(deeper)
-        mine = levels.setdefault(depth, [])
-        if children:
-            for c_ok, c_name, c_dir in children:
-                mine.append((c_ok, f'{name}/{c_name}', c_dir))
-            if not ok and all(c[0] for c in children):
-                mine.append((False, name, directive))
+        node = [m.group(1) == 'ok', m.group(2).strip() or '(unnamed)',
+                (m.group(4) or '').strip(), []]
+        if not children_after:
+            # KTAP: a parent's result follows its children.
+            for d in sorted(k for k in pending if k > depth):
+                node[3] += pending.pop(d)
+        if depth == 0:
+            top.append(node)
+        elif children_after and depth - 1 in last:
+            last[depth - 1][3].append(node)
         else:
-            mine.append((ok, name, directive))
+            pending.setdefault(depth, []).append(node)
+        last[depth] = node
+        for d in [k for k in last if k > depth]:
+            del last[d]
+    for d in sorted(pending):
+        top += pending[d]
+    return top
+
+
+def flatten(nodes, prefix=''):
     out = []
-    for d in sorted(levels):
-        out += levels[d]
+    for ok, name, directive, children in nodes:
+        full = f'{prefix}/{name}' if prefix else name
+        if children:
+            flat = flatten(children, full)
+            out += flat
+            if not ok and all(c[0] for c in flat):
+                out.append((False, full, directive))
+        else:
+            out.append((ok, full, directive))
     return out
 
 
 def main():
-    prefix = sys.argv[1] if len(sys.argv) > 1 else ''
-    for ok, name, directive in flatten(sys.stdin):
-        full = f'{prefix}/{name}' if prefix else name
+    args = sys.argv[1:]
+    children_after = '--children-after' in args
+    args = [a for a in args if a != '--children-after']
+    prefix = args[0] if args else ''
+    for ok, full, directive in flatten(parse(sys.stdin, children_after), prefix):
         line = ('ok ' if ok else 'not ok ') + full
         if directive:
             line += ' # ' + directive

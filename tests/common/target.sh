@@ -250,3 +250,18 @@ _b0_expected_at() {
 		_hex_head "$1" "$n"
 	fi
 }
+
+# _fileio_backstore NAME MIB [BLOCK_SIZE]: a LIO fileio device on a file in
+# the VM's tmpfs (which can punch holes, so UNMAP can be turned on).
+_fileio_backstore() {
+	local d=$CFS/core/fileio_0/$1 f=/tmp/fileio-$1.img
+	truncate -s "$2M" "$f" || _fail "creating $f"
+	_on_exit "rm -f '$f'"
+	mkdir -p "$d" || _fail "mkdir $d"
+	_on_exit "rmdir '$d'; rmdir '$CFS/core/fileio_0' 2>/dev/null"
+	echo "fd_dev_name=$f,fd_dev_size=$(($2 << 20))" >"$d/control" || _fail "fileio control"
+	echo 1 >"$d/enable" || _fail "enabling fileio $1"
+	if [ -n "${3:-}" ]; then
+		echo "$3" >"$d/attrib/block_size" || _fail "block_size $3 for $1"
+	fi
+}
