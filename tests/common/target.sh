@@ -86,18 +86,22 @@ _vhost_lun() {
 	_on_exit "rm -f '$l/port'"
 }
 
-# _rd_backstore NAME MIB [BLOCK_SIZE]: a LIO ramdisk. Without a unit serial
-# LIO lists no VPD pages for it, yet answers page 0xb0 when asked.
-_rd_backstore() {
-	local d=$CFS/core/rd_mcp_0/$1
+# _backstore KIND NAME CONTROL [BLOCK_SIZE]: create, configure and enable
+# core/KIND_0/NAME.
+_backstore() {
+	local d=$CFS/core/$1_0/$2
 	mkdir -p "$d" || _fail "mkdir $d"
-	_on_exit "rmdir '$d'; rmdir '$CFS/core/rd_mcp_0' 2>/dev/null"
-	echo "rd_pages=$(($2 * 256))" >"$d/control" || _fail "rd control"
-	echo 1 >"$d/enable" || _fail "enabling ramdisk $1"
-	if [ -n "${3:-}" ]; then
-		echo "$3" >"$d/attrib/block_size" || _fail "block_size $3 for $1"
+	_on_exit "rmdir '$d'; rmdir '$CFS/core/$1_0' 2>/dev/null"
+	echo "$3" >"$d/control" || _fail "$1 control: $3"
+	echo 1 >"$d/enable" || _fail "enabling $1 $2"
+	if [ -n "${4:-}" ]; then
+		echo "$4" >"$d/attrib/block_size" || _fail "block_size $4 for $2"
 	fi
 }
+
+# _rd_backstore NAME MIB [BLOCK_SIZE]: a LIO ramdisk. Without a unit serial
+# LIO lists no VPD pages for it, yet answers page 0xb0 when asked.
+_rd_backstore() { _backstore rd_mcp "$1" "rd_pages=$(($2 * 256))" "${3:-}"; }
 
 # _loop_lun WWN LUN BACKSTORE(core/...): export a backstore through
 # tcm_loop; sets LOOP_DEV (/dev/sdX) and LOOP_SG (/dev/sgN).
@@ -254,14 +258,8 @@ _b0_expected_at() {
 # _fileio_backstore NAME MIB [BLOCK_SIZE]: a LIO fileio device on a file in
 # the VM's tmpfs (which can punch holes, so UNMAP can be turned on).
 _fileio_backstore() {
-	local d=$CFS/core/fileio_0/$1 f=/tmp/fileio-$1.img
+	local f=/tmp/fileio-$1.img
 	truncate -s "$2M" "$f" || _fail "creating $f"
 	_on_exit "rm -f '$f'"
-	mkdir -p "$d" || _fail "mkdir $d"
-	_on_exit "rmdir '$d'; rmdir '$CFS/core/fileio_0' 2>/dev/null"
-	echo "fd_dev_name=$f,fd_dev_size=$(($2 << 20))" >"$d/control" || _fail "fileio control"
-	echo 1 >"$d/enable" || _fail "enabling fileio $1"
-	if [ -n "${3:-}" ]; then
-		echo "$3" >"$d/attrib/block_size" || _fail "block_size $3 for $1"
-	fi
+	_backstore fileio "$1" "fd_dev_name=$f,fd_dev_size=$(($2 << 20))" "${3:-}"
 }
