@@ -11,7 +11,7 @@ VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) 
 	$(if $(ONLY),--only '$(ONLY)') $(VMARGS)
 
 .PHONY: help test baseline-test build baseline vm shell prepare series-export \
-	check checkpatch check-builds check-rig clean-runs
+	check checkpatch check-builds check-rig lint clean-runs
 
 help:
 	@echo "make test            build the series kernel and run all test groups"
@@ -23,6 +23,7 @@ help:
 	@echo "make series-export   write the tree's commits back to series/"
 	@echo "make check           checkpatch --strict on every patch, each patch builds"
 	@echo "make check-rig       prove the rig catches a failure, a panic and a hang"
+	@echo "make lint            shellcheck the rig's scripts"
 
 test: build vm
 
@@ -55,6 +56,15 @@ check-builds:
 
 check-rig: build
 	scripts/check-rig.sh
+
+SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
+	tests/scenario/* tests/rigcheck/* .ci/run
+
+lint:
+	scripts/deps.sh
+	shellcheck -x -S warning $(SHELL_SOURCES)
+	python3 -m py_compile scripts/vm.py vm/ktap.py
+	@echo "lint: shellcheck and python compile clean"
 
 clean-runs:
 	@. scripts/lib.sh && rm -rf "$$VCACHE/runs" && echo "removed $$VCACHE/runs"

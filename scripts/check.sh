@@ -17,14 +17,14 @@ mapfile -t patches < <(series_patches)
 # already covers each added file, the question is settled.
 maintainers_cover() {
 	local p=$1 f
-	for f in $(awk '/^diff --git /{f=$4} /^new file mode/{sub("^b/","",f); print f}' "$p"); do
+	while read -r f; do
 		python3 - "$BASE_TREE/MAINTAINERS" "$f" <<'PY' || return 1
 import sys
 pats = [l[2:].strip() for l in open(sys.argv[1], errors='replace') if l.startswith('F:')]
 f = sys.argv[2]
 sys.exit(0 if any(f == q or (q.endswith('/') and f.startswith(q)) for q in pats) else 1)
 PY
-	done
+	done < <(awk '/^diff --git /{f=$4} /^new file mode/{sub("^b/","",f); print f}' "$p")
 }
 
 checkpatch() {

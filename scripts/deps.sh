@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
-	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb)
+	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb shellcheck)
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
 

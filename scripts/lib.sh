@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Common settings and helpers for the rig's scripts. Sourced, never run.
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this
 
 # The kernel the series is based on: Debian's linux-source-7.3 package.
 KPKG=linux-source-7.3

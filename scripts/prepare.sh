@@ -25,8 +25,9 @@ fi
 
 cd "$BASE_TREE"
 stamp=$(git rev-parse --git-dir)/pscsi-vpd-applied
-want=$(cat $(series_patches) /dev/null | sha256sum | cut -c1-16)
-had_hash= had_commit=
+mapfile -t patches < <(series_patches)
+want=$(cat "${patches[@]}" /dev/null | sha256sum | cut -c1-16)
+had_hash='' had_commit=''
 [ -f "$stamp" ] && read -r had_hash had_commit <"$stamp"
 
 if [ "${FORCE:-0}" != 1 ] && [ -n "$had_commit" ]; then

@@ -23,7 +23,8 @@ git format-patch -q --cover-letter --cover-from-description=subject \
 find "$TOP/series" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
 cp "$tmp"/*.patch "$TOP/series/"
 # The tree now matches the series again: record that for prepare.sh.
-want=$(cat $(series_patches) /dev/null | sha256sum | cut -c1-16)
+mapfile -t patches < <(series_patches)
+want=$(cat "${patches[@]}" /dev/null | sha256sum | cut -c1-16)
 echo "$want $(git rev-parse HEAD)" >"$(git rev-parse --git-dir)/pscsi-vpd-applied"
 log "exported $n patches and the cover letter to series/"
 git -C "$TOP" status --short series/

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared body of the scenarios for a disk whose own Block Limits page is
 # larger than its host queue: QEMU's scsi-hd behind a virtio-scsi HBA that
 # takes 256 KiB (scripts/vm.py). Call _large_b0 SERIAL.
 
 _large_b0() {
-	local serial=$1 pt lim lbs p0 b0 wb g g_sg cdb out tmp
+	local serial=$1 pt lim lbs p0 b0 wb g g_sg cdb tmp
 	_modprobe target_core_mod target_core_pscsi tcm_loop
 	_qemu_disk "$serial"
 	lbs=$(cat "/sys/block/${QDISK#/dev/}/queue/logical_block_size")

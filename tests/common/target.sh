@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # SD_DEV, LOOP_*, QDISK* are for the tests
 # Helpers for scenario tests: LIO objects through configfs, always torn
 # down children first. Sourced by tests; names start with "_".
 
@@ -194,10 +195,11 @@ _done() { [ "$_FAILED" = 0 ] || _fail "some checks failed"; }
 _set_param() { echo "$1" >/sys/module/target_core_pscsi/parameters/block_limits || _fail "block_limits=$1"; }
 
 # Byte strings are space-separated hex, as _inquiry prints them.
-_hex_head() { local -a b=($1); echo "${b[@]:0:$2}"; }
-_be32() { local -a b=($1); echo $((16#${b[$2]}${b[$2 + 1]}${b[$2 + 2]}${b[$2 + 3]})); }
+_hex_head() { local -a b; read -ra b <<<"$1"; echo "${b[@]:0:$2}"; }
+_be32() { local -a b; read -ra b <<<"$1"; echo $((16#${b[$2]}${b[$2 + 1]}${b[$2 + 2]}${b[$2 + 3]})); }
 _put_be32() {
-	local -a b=($1)
+	local -a b
+	read -ra b <<<"$1"
 	local h i
 	h=$(printf %08x "$3")
 	for i in 0 1 2 3; do b[$2 + i]=${h:$((2 * i)):2}; done
@@ -207,7 +209,8 @@ _put_be32() {
 # _vpd00_insert REPLY CODE: what the documentation says page 0x00 becomes:
 # CODE before the first larger code, PAGE LENGTH one more.
 _vpd00_insert() {
-	local -a b=($1)
+	local -a b
+	read -ra b <<<"$1"
 	local n pos h
 	n=$((16#${b[2]}${b[3]}))
 	pos=4
@@ -216,7 +219,7 @@ _vpd00_insert() {
 	done
 	h=$(printf %04x $((n + 1)))
 	b[2]=${h:0:2} b[3]=${h:2:2}
-	echo "${b[@]:0:$pos} $2 ${b[@]:$pos}" | sed 's/ *$//'
+	echo "${b[*]:0:$pos} $2 ${b[*]:$pos}" | sed "s/ *$//"
 }
 
 # _b0_clamp REPLY LIMIT PHYS_BLOCKS: what the documentation says a device's
@@ -229,7 +232,8 @@ _b0_clamp() {
 	r=$(_put_be32 "$r" 8 "$mtl")
 	otl=$(_be32 "$r" 12)
 	if [ "$otl" -gt "$mtl" ]; then
-		local -a x=($r)
+		local -a x
+		read -ra x <<<"$r"
 		step=$((16#${x[6]}${x[7]}))
 		[ "$step" = 0 ] && step=1
 		a=$step b=$pbs
@@ -248,7 +252,8 @@ _b0_expected_at() {
 	if [ "$n" -ge 16 ]; then
 		_hex_head "$2" "$n"
 	elif [ "$n" -ge 12 ]; then
-		local -a d=($1)
+		local -a d
+		read -ra d <<<"$1"
 		echo "$(_hex_head "$2" 12) ${d[*]:12:$((n - 12))}" | sed 's/ *$//'
 	else
 		_hex_head "$1" "$n"
