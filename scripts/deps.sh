@@ -48,7 +48,7 @@ for p in "${HOST_PKGS[@]}"; do
 		missing+=("$p")
 done
 if [ "$changed" = 1 ] || [ ${#missing[@]} -gt 0 ] ||
-   ! apt-cache show "$KPKG=$KVER_DEB" >/dev/null 2>&1; then
+   ! archive_has_pin; then
 	log "apt-get update"
 	apt-get update -q >"$CACHE/apt-update.log" 2>&1 ||
 		{ mkdir -p "$CACHE"; apt-get update -q; }

@@ -15,8 +15,8 @@ fi
 
 deb=$VCACHE/${KPKG}_${KVER_DEB}_all.deb
 if [ ! -s "$deb" ]; then
-	if ! apt-cache show "$KPKG=$KVER_DEB" >/dev/null 2>&1; then
-		have=$(apt-cache madison "$KPKG" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | xargs)
+	if ! archive_has_pin; then
+		have=$(archive_versions | xargs)
 		die "the archive no longer has $KPKG $KVER_DEB (it has: ${have:-nothing}). Rebase the series and bump KVER_DEB in scripts/lib.sh."
 	fi
 	log "downloading $KPKG $KVER_DEB"

@@ -44,3 +44,9 @@ config_fragments() {
 	echo "$TOP/kernel/rig.config"
 	[ "$1" = baseline ] || echo "$TOP/kernel/series.config"
 }
+
+# Versions of the source package the archive offers, one a line.
+archive_versions() {
+	apt-cache madison "$KPKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'
+}
+archive_has_pin() { archive_versions | grep -qxF "$KVER_DEB"; }
