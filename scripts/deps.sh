@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
-	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb shellcheck)
+	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb dbus shellcheck)
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
 
@@ -63,6 +63,6 @@ log "host packages present"
 
 # The VM mounts tmpfs on these folders of the (read-only) host root, so they
 # must exist on the host; container images often lack them.
-for d in /lib/modules /etc/target /var/lib/target; do
+for d in /lib/modules /etc/target /etc/rtslib-fb-target /var/lib/target; do
 	[ -d "$d" ] || { mkdir -p "$d" && log "created $d (mount point for the VM)"; }
 done

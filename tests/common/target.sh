@@ -268,3 +268,26 @@ _fileio_backstore() {
 	_on_exit "rm -f '$f'"
 	_backstore fileio "$1" "fd_dev_name=$f,fd_dev_size=$(($2 << 20))" "${3:-}"
 }
+
+# _clear_lio: remove every LIO object, children first (what targetcli's
+# clearconfig does, without rtslib).
+_clear_lio() {
+	local t l p
+	for t in "$CFS"/*/*/tpgt_*; do
+		[ -d "$t" ] || continue
+		for l in "$t"/lun/lun_*; do
+			[ -d "$l" ] || continue
+			for p in "$l"/*; do [ -L "$p" ] && rm -f "$p"; done
+			rmdir "$l"
+		done
+		[ -e "$t/nexus" ] && echo -n NULL >"$t/nexus" 2>/dev/null
+		rmdir "$t"
+	done
+	for t in "$CFS"/*/*; do
+		case "$t" in "$CFS"/core/*) continue ;; esac
+		[ -d "$t" ] && rmdir "$t" 2>/dev/null
+	done
+	for t in "$CFS"/core/*/*; do [ -d "$t" ] && rmdir "$t" 2>/dev/null; done
+	for t in "$CFS"/core/*; do [ -d "$t" ] && rmdir "$t" 2>/dev/null; done
+	return 0
+}
