@@ -58,8 +58,13 @@ if [ ! -f "$O/.config" ] || [ "$(cat "$O/.rig-config-hash" 2>/dev/null)" != "$fh
 				continue
 			fi
 			echo "  lost: $line" >&2; bad=1 ;;
-		"# CONFIG_"*" is not set") grep -q "^${line#\# }" "$O/.config" ||
-			grep -qxF "$line" "$O/.config" || true ;;
+		"# CONFIG_"*" is not set")
+			# The option must not be set by anything else either.
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -q "^$sym=" "$O/.config"; then
+				echo "  set although the fragment unsets it: $sym" >&2; bad=1
+			fi ;;
 		esac
 	done < <(cat "${frags[@]}")
 	[ "$bad" = 0 ] || die "kernel config options lost after olddefconfig (see $O/logs/config.log)"

@@ -4,8 +4,17 @@
 # larger than its host queue: QEMU's scsi-hd behind a virtio-scsi HBA that
 # takes 256 KiB (scripts/vm.py). Call _large_b0 SERIAL.
 
+# _rw10 SG read|write BLOCKS BLOCK_SIZE FILE: READ(10) into or WRITE(10)
+# from FILE at LBA 0 through sg_raw; its report goes to stdout.
+_rw10() {
+	local op=28 dir=-r io=-o
+	[ "$2" = write ] && op=2a dir=-s io=-i
+	sg_raw "$dir" $(($3 * $4)) "$io" "$5" "$1" \
+		"$op" 00 00 00 00 00 00 "$(printf %02x $(($3 >> 8)))" "$(printf %02x $(($3 & 255)))" 00 2>&1
+}
+
 _large_b0() {
-	local serial=$1 pt lim lbs p0 b0 wb g g_sg cdb tmp
+	local serial=$1 pt lim lbs p0 b0 wb g g_sg tmp
 	_modprobe target_core_mod target_core_pscsi tcm_loop
 	_qemu_disk "$serial"
 	lbs=$(cat "/sys/block/${QDISK#/dev/}/queue/logical_block_size")
@@ -38,32 +47,26 @@ _large_b0() {
 		"$(cat "/sys/block/${g#/dev/}/queue/max_sectors_kb")" 256
 
 	# A READ of exactly the limit succeeds with the right data.
-	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
-	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >"$tmp/out"
 	_expect "READ of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
 	_expect "READ of $lim blocks: data" "$(cmp -n $((lim * lbs)) "$tmp/read" "$tmp/pattern" && echo same)" same
 
 	# A WRITE of exactly the limit succeeds; read back through pscsi.
 	head -c $((lim * lbs)) /dev/urandom >"$tmp/new"
-	cdb="2a 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
-	sg_raw -s $((lim * lbs)) -i "$tmp/new" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_rw10 "$g_sg" write "$lim" "$lbs" "$tmp/new" >"$tmp/out"
 	_expect "WRITE of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
-	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
-	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >/dev/null 2>&1
+	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >/dev/null
 	_expect "WRITE of $lim blocks: data read back" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
 
 	# One block more: a clean ILLEGAL REQUEST, INVALID FIELD IN CDB, and no data lost.
-	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $(((lim + 1) >> 8)) $(((lim + 1) & 255))) 00"
-	sg_raw -r $(((lim + 1) * lbs)) -o "$tmp/read" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_rw10 "$g_sg" read $((lim + 1)) "$lbs" "$tmp/read" >"$tmp/out"
 	_log "READ of $((lim + 1)) blocks: $(tr -s '\n ' ' ' <"$tmp/out" | cut -c1-200)"
 	_expect "READ of $((lim + 1)) blocks: Illegal Request" "$(grep -oi 'Illegal Request' "$tmp/out" | head -n1)" "Illegal Request"
 	_expect "READ of $((lim + 1)) blocks: Invalid field in cdb" "$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
 	head -c $(((lim + 1) * lbs)) /dev/urandom >"$tmp/big"
-	cdb="2a 00 00 00 00 00 00 $(printf '%02x %02x' $(((lim + 1) >> 8)) $(((lim + 1) & 255))) 00"
-	sg_raw -s $(((lim + 1) * lbs)) -i "$tmp/big" "$g_sg" $cdb >"$tmp/out" 2>&1
+	_rw10 "$g_sg" write $((lim + 1)) "$lbs" "$tmp/big" >"$tmp/out"
 	_expect "WRITE of $((lim + 1)) blocks: Invalid field in cdb" "$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
-	cdb="28 00 00 00 00 00 00 $(printf '%02x %02x' $((lim >> 8)) $((lim & 255))) 00"
-	sg_raw -r $((lim * lbs)) -o "$tmp/read" "$g_sg" $cdb >/dev/null 2>&1
+	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >/dev/null
 	_expect "refused WRITE changed nothing" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
 	_expect "the log names the device and both sizes" \
 		"$(dmesg | grep -c "pSCSI: .*: $(((lim + 1) * lbs))-byte command exceeds the host queue: max_hw_sectors_kb 256")" 2
