@@ -10,13 +10,14 @@ VMARGS  ?=
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
 	$(if $(ONLY),--only '$(ONLY)') $(VMARGS)
 
-.PHONY: help test baseline-test build baseline vm shell prepare series-export \
+.PHONY: help test baseline-test demo build baseline vm shell prepare series-export \
 	check checkpatch check-builds check-rig lint clean-runs
 
 help:
 	@echo "make test            build the series kernel and run all test groups"
 	@echo "make test GROUPS=scenario ONLY='001*'   one group, one test (glob)"
 	@echo "make baseline-test   the same tests on unpatched 7.3 (they should fail)"
+	@echo "make demo            a guest behind vhost-scsi: fails with the feature off, works with it on"
 	@echo "make shell           interactive shell in the test VM (FLAVOUR=baseline too)"
 	@echo "make build           build only; make vm: run only (no build)"
 	@echo "make prepare         apply series/ to the cache tree (prints its path)"
@@ -29,6 +30,10 @@ test: build vm
 
 baseline-test:
 	$(MAKE) test FLAVOUR=baseline
+
+demo:
+	scripts/build.sh series
+	scripts/vm.py --flavour series --groups demo --timeout 1800 $(VMARGS)
 
 build:
 	scripts/build.sh $(FLAVOUR)
@@ -58,7 +63,7 @@ check-rig: build
 	scripts/check-rig.sh
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
-	tests/scenario/* tests/rigcheck/* .ci/run
+	tests/scenario/* tests/rigcheck/* tests/guest/* tests/demo/* .ci/run
 
 lint:
 	scripts/deps.sh

@@ -81,6 +81,7 @@ rm -rf "$O/mod" && mv "$O/mod.tmp" "$O/mod"
 make -C "$src" O="$O" headers >"$O/logs/headers.log" 2>&1 ||
 	die "make headers failed: $O/logs/headers.log"
 "$TOP/scripts/build-tests.sh" "$flavour"
+"$TOP/scripts/guest.sh" "$flavour"
 krel=$(cat "$O/include/config/kernel.release")
 echo "$krel" >"$O/.rig-release"
 log "built $flavour: $O/arch/x86/boot/bzImage ($krel)"

@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
-	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb dbus shellcheck)
+	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb dbus shellcheck
+	busybox-static zstd)
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
 

@@ -77,6 +77,43 @@ def qemu_argv(a, build, run_dir):
     return argv
 
 
+MAX_BOOTS = 4
+
+
+def run_once(a, argv, console, t0, bad_lines):
+    """One boot: copy the console, echo progress; True if it hung."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    buf = b''
+    hung = False
+    while True:
+        left = a.timeout - (time.monotonic() - t0)
+        if left <= 0:
+            hung = True
+            proc.kill()
+            break
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 5))
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        console.write(chunk)
+        console.flush()
+        buf += chunk
+        *lines, buf = buf.split(b'\n')
+        for raw in lines:
+            line = raw.decode('utf-8', 'replace').rstrip('\r')
+            if BAD_CONSOLE.search(line):
+                bad_lines.append(line)
+            if a.verbose or line.startswith(('rig:', 'demo:')) or BAD_CONSOLE.search(line):
+                print(f'[{time.monotonic() - t0:6.1f}s] {line}', flush=True)
+    proc.wait()
+    return hung
+
+
 def count(run_dir):
     passed = failed = skipped = 0
     failures = []
@@ -140,37 +177,24 @@ def main():
           f', run folder {run_dir}', flush=True)
     bad_lines = []
     panicked = hung = False
+    boots = 0
+    reboot_flag = os.path.join(run_dir, 'reboot-requested')
     with open(console_path, 'wb') as console:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        buf = b''
+        # A test may ask for a reboot (vm/run-tests): the VM ends, and a
+        # new boot of the same machine, disks and run folder continues.
         while True:
-            left = a.timeout - (time.monotonic() - t0)
-            if left <= 0:
-                hung = True
-                proc.kill()
+            boots += 1
+            hung = run_once(a, argv, console, t0, bad_lines)
+            if any(PANIC.search(line) for line in bad_lines):
+                panicked = True
+            if hung or panicked or not os.path.exists(reboot_flag) or boots > MAX_BOOTS:
                 break
-            ready, _, _ = select.select([proc.stdout], [], [], min(left, 5))
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            console.write(chunk)
-            console.flush()
-            buf += chunk
-            *lines, buf = buf.split(b'\n')
-            for raw in lines:
-                line = raw.decode('utf-8', 'replace').rstrip('\r')
-                if BAD_CONSOLE.search(line):
-                    bad_lines.append(line)
-                if PANIC.search(line):
-                    panicked = True
-                if a.verbose or line.startswith('rig:') or BAD_CONSOLE.search(line):
-                    print(f'[{time.monotonic() - t0:6.1f}s] {line}', flush=True)
-        proc.wait()
+            with open(reboot_flag) as f:
+                who = f.read().strip()
+            os.unlink(reboot_flag)
+            if os.path.exists(os.path.join(run_dir, 'exit-status')):
+                os.unlink(os.path.join(run_dir, 'exit-status'))
+            print(f'[{time.monotonic() - t0:6.1f}s] rig: rebooting the VM for {who}', flush=True)
     elapsed = time.monotonic() - t0
 
     passed, failed, skipped, failures = count(run_dir)
@@ -182,7 +206,9 @@ def main():
         problems.append('kernel panic')
     if bad_lines and not panicked:
         problems.append(f'kernel reported a problem: {bad_lines[0].strip()}')
-    if not hung and not panicked and not os.path.exists(status_file):
+    if os.path.exists(reboot_flag):
+        problems.append(f'tests asked for more than {MAX_BOOTS - 1} reboots')
+    elif not hung and not panicked and not os.path.exists(status_file):
         problems.append('VM ended without reporting (init died or the VM crashed)')
     groups_done = []
     if os.path.exists(os.path.join(run_dir, 'groups-done')):

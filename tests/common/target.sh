@@ -291,3 +291,23 @@ _clear_lio() {
 	for t in "$CFS"/core/*; do [ -d "$t" ] && rmdir "$t" 2>/dev/null; done
 	return 0
 }
+
+# _targetcli_start: targetcli-fb asks the system D-Bus for tcmu-runner's
+# handlers; give it a private bus.
+_targetcli_start() {
+	command -v targetcli >/dev/null || _skip "targetcli not installed (scripts/deps.sh installs it)"
+	command -v dbus-daemon >/dev/null || _skip "dbus-daemon not installed"
+	mkdir -p /run/dbus /etc/rtslib-fb-target/backup
+	[ -S /run/dbus/system_bus_socket ] && return 0
+	rm -f /run/dbus/pid	# left by a bus an earlier test stopped
+	dbus-daemon --system --fork --print-pid >/run/dbus/rig.pid || _fail "starting dbus-daemon"
+	_on_exit "kill \$(cat /run/dbus/rig.pid) 2>/dev/null; rm -f /run/dbus/rig.pid /run/dbus/pid /run/dbus/system_bus_socket"
+}
+
+# tcli ARGS...: targetcli, failing the test when it reports an error.
+tcli() {
+	local out
+	out=$(targetcli "$@" 2>&1) || _fail "targetcli $*: $out"
+	case "$out" in *"No such"*|*rror*) _fail "targetcli $*: $out" ;; esac
+	echo "$out"
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What the nested guests of tests/guest boot, written to <build>/guest/:
+#   initramfs.cpio    busybox, sg3_utils, coreutils' dd and diffutils' cmp
+#                     (with the libraries they load) and tests/guest/guest-init
+#   debian-6.1/       Debian 12's own kernel: vmlinuz, version, and
+#                     modules.cpio (virtio-scsi, sd and their dependencies),
+#                     appended to the initramfs when that kernel boots
+# The test kernel builds virtio-scsi, sd and sg in, so it needs no modules.
+# Debian's image is downloaded once into $CACHE/guest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:-series}
+O=$(build_of "$flavour")/guest
+GCACHE=$CACHE/guest
+mkdir -p "$O" "$GCACHE"
+
+# --- the shared initramfs ------------------------------------------------
+stage=$O/stage.tmp
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,lib64,usr/lib}
+busybox=$(dpkg -L busybox-static 2>/dev/null | grep -m1 '/busybox$' || true)
+[ -n "$busybox" ] && [ -x "$busybox" ] || die "no static busybox: run scripts/deps.sh"
+cp "$busybox" "$stage/bin/busybox"
+
+# Programs the guest runs, each with the libraries ldd names.
+progs=(sg_vpd sg_inq sg_readcap dd cmp)
+for p in "${progs[@]}"; do
+	path=$(command -v "$p") || die "$p not installed (scripts/deps.sh)"
+	cp "$path" "$stage/bin/$p"
+	ldd "$path" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' |
+		while read -r lib; do
+			mkdir -p "$stage$(dirname "$lib")"
+			cp -L "$lib" "$stage$lib"
+		done
+done
+install -m 0755 "$TOP/tests/guest/guest-init" "$stage/init"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$O/initramfs.cpio.tmp"
+mv "$O/initramfs.cpio.tmp" "$O/initramfs.cpio"
+rm -rf "$stage"
+log "guest initramfs: $O/initramfs.cpio ($(($(stat -c %s "$O/initramfs.cpio") / 1024)) KiB)"
+
+# --- Debian 12's 6.1 kernel ------------------------------------------------
+# The newest 6.1 image the archive's bookworm suites offer (the metapackage
+# linux-image-amd64 names it).
+meta_ver=$(apt-cache madison linux-image-amd64 2>/dev/null |
+	awk -F'|' '{gsub(/ /, "", $2); if ($2 ~ /^6\.1\./) print $2}' | sort -V | tail -n1)
+[ -n "$meta_ver" ] || die "the archive offers no 6.1 linux-image-amd64 (Debian 12): is bookworm in /etc/apt?"
+img=$(apt-cache show "linux-image-amd64=$meta_ver" | sed -n 's/^Depends: *//p' | head -n1 |
+	tr ',' '\n' | awk '{print $1}' | grep -m1 '^linux-image-6\.1')
+[ -n "$img" ] || die "cannot tell which image linux-image-amd64 $meta_ver depends on"
+d=$GCACHE/$img
+if [ ! -s "$d/vmlinuz" ] || [ ! -s "$d/modules.cpio" ]; then
+	log "downloading $img (Debian 12, linux-image-amd64 $meta_ver)"
+	rm -rf "$d"
+	mkdir -p "$d/deb" "$d/root"
+	(cd "$d/deb" && apt-get download -q "$img") >&2
+	dpkg-deb -x "$d"/deb/*.deb "$d/root"
+	kver=$(basename "$(find "$d/root/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)")
+	cp "$d/root/boot/vmlinuz-$kver" "$d/vmlinuz"
+	# The modules the guest loads, in dependency order, as modprobe of the
+	# host computes it against the image's own modules.dep.
+	depmod -b "$d/root" "$kver"
+	mst=$d/mstage
+	mkdir -p "$mst/lib/modules/$kver"
+	: >"$mst/lib/modules/insmod-order"
+	modprobe -d "$d/root" -S "$kver" -a --show-depends virtio_pci virtio_scsi sd_mod sg |
+		awk '$1 == "insmod" {print $2}' | while read -r ko; do
+			base=$(basename "$ko")
+			case "$base" in
+			*.ko.xz) xz -dc "$ko" >"$mst/lib/modules/$kver/${base%.xz}"; base=${base%.xz} ;;
+			*.ko.zst) zstd -qdc "$ko" >"$mst/lib/modules/$kver/${base%.zst}"; base=${base%.zst} ;;
+			*) cp "$ko" "$mst/lib/modules/$kver/$base" ;;
+			esac
+			grep -qxF "$base" "$mst/lib/modules/insmod-order" ||
+				echo "$base" >>"$mst/lib/modules/insmod-order"
+		done
+	[ -s "$mst/lib/modules/insmod-order" ] || die "no modules found for $kver"
+	(cd "$mst" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$d/modules.cpio"
+	echo "$kver ($img $(dpkg-deb -f "$d"/deb/*.deb Version))" >"$d/version"
+	rm -rf "$d/root" "$mst"
+fi
+mkdir -p "$O/debian-6.1"
+cp "$d/vmlinuz" "$d/modules.cpio" "$d/version" "$O/debian-6.1/"
+log "guest kernel: Debian $(cat "$d/version")"

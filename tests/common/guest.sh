@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # G_* are for the tests
+# Helpers for tests/guest: the setup an administrator builds with targetcli
+# (pscsi backstores, one vhost target) and a second Linux guest that QEMU
+# boots behind it with -device vhost-scsi-pci. The guest runs
+# tests/guest/guest-init from an initramfs (scripts/guest.sh) and reports
+# on the serial console in lines starting with "GUEST ". Sourced after
+# target.sh.
+
+# shellcheck disable=SC2154 # vm/init exports rig_build
+GUEST_DIR=$rig_build/guest
+GUEST_WWPN=naa.5001405000000100
+
+# _guest_disks: the three disks of the issue, each passed through by pscsi
+# and mapped on one vhost target, LUN by LUN:
+#   LUN 0  a disk without page 0xb0 (a LIO ramdisk without a unit serial,
+#          behind tcm_loop's host: 256 segments)
+#   LUN 1  a QEMU scsi-hd whose 0xb0 promises far more than its host
+#          adapter (virtio-scsi, max_sectors=512) carries
+#   LUN 2  the same for a 4Kn disk
+# Sets G_NAME[lun], G_LIMIT[lun] (host limit in the disk's blocks),
+# G_LBS[lun] and G_DEV[lun] (the disk in this VM).
+_guest_disks() {
+	local lun d
+	_modprobe target_core_mod target_core_pscsi tcm_loop vhost_scsi
+	_targetcli_start
+	_on_exit _clear_lio
+	_rd_backstore nob0 64
+	_loop_lun naa.5001405000000110 0 core/rd_mcp_0/nob0
+	G_DEV[0]=$LOOP_DEV G_NAME[0]=no-b0-behind-tcm_loop
+	_qemu_disk rig-512
+	G_DEV[1]=$QDISK G_NAME[1]=large-b0-512
+	_qemu_disk rig-4kn
+	G_DEV[2]=$QDISK G_NAME[2]=large-b0-4kn
+
+	tcli /vhost create "$GUEST_WWPN" >/dev/null
+	for lun in 0 1 2; do
+		tcli /backstores/pscsi create "name=${G_NAME[$lun]}" "dev=${G_DEV[$lun]}" >/dev/null
+		tcli "/vhost/$GUEST_WWPN/tpg1/luns" create "/backstores/pscsi/${G_NAME[$lun]}" "lun=$lun" >/dev/null
+		d=$(ls -d "$CFS"/core/pscsi_*/"${G_NAME[$lun]}")
+		G_LIMIT[lun]=$(_host_limit_blocks "$d")
+		G_LBS[lun]=$(cat "$d/attrib/host_logical_block_size")
+		_log "LUN $lun: ${G_NAME[$lun]} on ${G_DEV[$lun]}, host limit ${G_LIMIT[$lun]} blocks of ${G_LBS[$lun]} bytes"
+	done
+}
+
+# _guest_boot KERNEL(test|debian-6.1) LOG [TIMEOUT]: boot the nested guest
+# behind the vhost target and wait for it to end. The virtqueue of 1024
+# lets the guest build requests of up to 1022 segments, as large as its
+# own block layer allows.
+_guest_boot() {
+	local kind=$1 log=$2 limit=${3:-900} kernel initrd=/tmp/guest-initrd t0 rc
+	command -v qemu-system-x86_64 >/dev/null || _skip "qemu-system-x86 not installed"
+	[ -s "$GUEST_DIR/initramfs.cpio" ] || _fail "no $GUEST_DIR/initramfs.cpio: run scripts/guest.sh"
+	case "$kind" in
+	test)
+		kernel=$rig_build/arch/x86/boot/bzImage
+		cp "$GUEST_DIR/initramfs.cpio" "$initrd"
+		;;
+	debian-6.1)
+		kernel=$GUEST_DIR/debian-6.1/vmlinuz
+		cat "$GUEST_DIR/initramfs.cpio" "$GUEST_DIR/debian-6.1/modules.cpio" >"$initrd"
+		_log "Debian kernel $(cat "$GUEST_DIR/debian-6.1/version")"
+		;;
+	*) _fail "unknown guest kernel $kind" ;;
+	esac
+	_log "booting the $kind guest kernel behind vhost-scsi-pci,wwpn=$GUEST_WWPN (TCG, up to ${limit}s)"
+	t0=$SECONDS
+	timeout -k 10 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
+		-smp 1 -m 512M -nodefaults -no-user-config -display none -no-reboot \
+		-nic none -serial stdio -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2" \
+		-device "vhost-scsi-pci,wwpn=$GUEST_WWPN,virtqueue_size=1024" \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	G_SECONDS=$((SECONDS - t0))
+	_log "guest ran ${G_SECONDS}s, QEMU exit $rc"
+	grep -q '^GUEST end' "$log" || { sed 's/^/#   console: /' "$log" | tail -n 40; _fail "the guest did not finish (QEMU exit $rc)"; }
+}
+
+# _guest_line LOG PATTERN: the first GUEST line matching PATTERN.
+_guest_line() { tr -d '\r' <"$1" | grep -m1 -E "^GUEST $2"; }
+
+# _guest_check LOG: what the issue asks of every LUN, checked exactly.
+_guest_check() {
+	local log=$1 lun line kb want_kb mtl
+	tr -d '\r' <"$log" | grep '^GUEST ' | sed 's/^/#   /'
+	for lun in 0 1 2; do
+		line=$(_guest_line "$log" "lun $lun dev ")
+		[ -n "$line" ] || { _expect "LUN $lun: the guest sees the disk" missing present; continue; }
+		_expect "LUN $lun (${G_NAME[$lun]}): guest's logical block size" \
+			"$(sed 's/.*logical_block_size \([0-9]*\).*/\1/' <<<"$line")" "${G_LBS[$lun]}"
+		_expect "LUN $lun: sg_vpd lists page 0xb0 in page 0x00" \
+			"$(_guest_line "$log" "lun $lun vpd00: +Block limits" | sed 's/.*: *//')" "Block limits (SBC) [bl]"
+		mtl=$(_guest_line "$log" "lun $lun vpdb0: .*Maximum transfer length" |
+			sed 's/.*length: *\([0-9]*\).*/\1/')
+		_expect "LUN $lun: sg_vpd decodes MAXIMUM TRANSFER LENGTH = host limit" \
+			"${mtl:-none}" "${G_LIMIT[$lun]}"
+		kb=$(sed 's/.*max_sectors_kb \([0-9]*\).*/\1/' <<<"$line")
+		want_kb=$((G_LIMIT[lun] * G_LBS[lun] / 1024))
+		_expect "LUN $lun: guest max_sectors_kb $kb <= host limit $want_kb KiB" \
+			"$([ "$kb" -le "$want_kb" ] && echo yes || echo no)" yes
+		_expect "LUN $lun: 4 MiB direct I/O: write, read back, compare" \
+			"$(_guest_line "$log" "lun $lun io:" | sed 's/.*io: \(write [0-9]* read [0-9]* compare [0-9]*\).*/\1/')" \
+			"write 0 read 0 compare 0"
+	done
+	_expect "no I/O errors in the guest's kernel log" \
+		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
+}
