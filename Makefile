@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points of the rig. "make help" lists them.
 
-GROUPS  ?= kunit,kselftest,scenario
+GROUPS  ?= kunit,kselftest,scenario,guest
 ONLY    ?=
 FLAVOUR ?= series
 TIMEOUT ?= 2400

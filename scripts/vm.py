@@ -138,7 +138,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--flavour', default='series', choices=['series', 'baseline'])
-    p.add_argument('--groups', default='kunit,kselftest,scenario')
+    p.add_argument('--groups', default='kunit,kselftest,scenario,guest')
     p.add_argument('--only', default='', help='glob: run only matching tests')
     p.add_argument('--shell', action='store_true', help='interactive shell in the VM')
     p.add_argument('--kvm', action='store_true', help='use KVM (hangs when nested)')

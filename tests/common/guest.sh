@@ -66,10 +66,11 @@ _guest_boot() {
 	esac
 	_log "booting the $kind guest kernel behind vhost-scsi-pci,wwpn=$GUEST_WWPN (TCG, up to ${limit}s)"
 	t0=$SECONDS
+	G_DMESG_MARK=$(dmesg | wc -l)
 	timeout -k 10 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-smp 1 -m 512M -nodefaults -no-user-config -display none -no-reboot \
 		-nic none -serial stdio -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2 guest_io_timeout=120" \
 		-device "vhost-scsi-pci,wwpn=$GUEST_WWPN,virtqueue_size=1024" \
 		</dev/null >"$log" 2>&1
 	rc=$?
@@ -106,4 +107,6 @@ _guest_check() {
 	done
 	_expect "no I/O errors in the guest's kernel log" \
 		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
+	_expect "host: pscsi refused no command of the guest as too large" \
+		"$(dmesg | tail -n +"$((G_DMESG_MARK + 1))" | grep -c 'pSCSI: .*exceeds the host queue')" 0
 }
