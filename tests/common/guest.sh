@@ -18,10 +18,11 @@ GUEST_WWPN=naa.5001405000000100
 #   LUN 1  a QEMU scsi-hd whose 0xb0 promises far more than its host
 #          adapter (virtio-scsi, max_sectors=512) carries
 #   LUN 2  the same for a 4Kn disk
-# Sets G_NAME[lun], G_LIMIT[lun] (host limit in the disk's blocks),
+# Sets G_NAME[lun], G_LIMIT[lun] (host limit in the disk's blocks, from
+# the disk's queue in this VM, so that the baseline is held to it too),
 # G_LBS[lun] and G_DEV[lun] (the disk in this VM).
 _guest_disks() {
-	local lun d
+	local lun
 	_modprobe target_core_mod target_core_pscsi tcm_loop vhost_scsi
 	_targetcli_start
 	_on_exit _clear_lio
@@ -37,9 +38,8 @@ _guest_disks() {
 	for lun in 0 1 2; do
 		tcli /backstores/pscsi create "name=${G_NAME[$lun]}" "dev=${G_DEV[$lun]}" >/dev/null
 		tcli "/vhost/$GUEST_WWPN/tpg1/luns" create "/backstores/pscsi/${G_NAME[$lun]}" "lun=$lun" >/dev/null
-		d=$(ls -d "$CFS"/core/pscsi_*/"${G_NAME[$lun]}")
-		G_LIMIT[lun]=$(_host_limit_blocks "$d")
-		G_LBS[lun]=$(cat "$d/attrib/host_logical_block_size")
+		G_LIMIT[lun]=$(_queue_limit_blocks "${G_DEV[$lun]}")
+		G_LBS[lun]=$(cat "/sys/block/${G_DEV[$lun]#/dev/}/queue/logical_block_size")
 		_log "LUN $lun: ${G_NAME[$lun]} on ${G_DEV[$lun]}, host limit ${G_LIMIT[$lun]} blocks of ${G_LBS[$lun]} bytes"
 	done
 }

@@ -162,18 +162,32 @@ _qemu_disk() {
 	_fail "no QEMU disk with serial $1 (is scripts/vm.py adding it?)"
 }
 
-# _host_limit_blocks PSCSI_DEV_DIR [FABRIC_PAGES]: the transfer limit the
-# documentation promises, computed from the recorded host limits.
+# _limit_blocks MAX_HW_SECTORS MAX_SECTORS MAX_SEGMENTS LBS [FABRIC_PAGES]:
+# the transfer limit the documentation promises for such a host queue, in
+# logical blocks (sectors are 512 bytes; MAX_SECTORS 0 means unset).
+_limit_blocks() {
+	local bytes=$(($1 * 512))
+	[ "$2" -gt 0 ] && bytes=$(_min "$bytes" $(($2 * 512)))
+	bytes=$(_min "$bytes" $((($3 - 1) * 4096)))
+	[ -n "${5:-}" ] && bytes=$(_min "$bytes" $(($5 * 4096)))
+	echo $((bytes / $4))
+}
+
+# _host_limit_blocks PSCSI_DEV_DIR [FABRIC_PAGES]: that limit from the host
+# limits pscsi recorded.
 _host_limit_blocks() {
-	local a=$1/attrib bytes segs lbs
-	bytes=$(($(cat "$a/host_max_hw_sectors") * 512))
-	[ "$(cat "$a/host_max_sectors")" -gt 0 ] &&
-		bytes=$(_min "$bytes" $(($(cat "$a/host_max_sectors") * 512)))
-	segs=$(cat "$a/host_max_segments")
-	bytes=$(_min "$bytes" $(((segs - 1) * 4096)))
-	[ -n "${2:-}" ] && bytes=$(_min "$bytes" $(($2 * 4096)))
-	lbs=$(cat "$a/host_logical_block_size")
-	echo $((bytes / lbs))
+	local a=$1/attrib
+	_limit_blocks "$(cat "$a/host_max_hw_sectors")" "$(cat "$a/host_max_sectors")" \
+		"$(cat "$a/host_max_segments")" "$(cat "$a/host_logical_block_size")" "${2:-}"
+}
+
+# _queue_limit_blocks /dev/sdX: the same from the disk's own queue in sysfs,
+# for tests that must not trust the code under test (or run on a kernel
+# without it).
+_queue_limit_blocks() {
+	local q=/sys/block/${1#/dev/}/queue
+	_limit_blocks $(($(cat "$q/max_hw_sectors_kb") * 2)) $(($(cat "$q/max_sectors_kb") * 2)) \
+		"$(cat "$q/max_segments")" "$(cat "$q/logical_block_size")"
 }
 
 _min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
