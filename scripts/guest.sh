@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # What the nested guests of tests/guest boot, written to <build>/guest/:
-#   initramfs.cpio    busybox, sg3_utils, coreutils' dd and diffutils' cmp
+#   initramfs.cpio    busybox, sg_vpd, coreutils' dd and diffutils' cmp
 #                     (with the libraries they load) and tests/guest/guest-init
 #   debian-6.1/       Debian 12's own kernel: vmlinuz, version, and
 #                     modules.cpio (virtio-scsi, sd and their dependencies),
@@ -19,13 +19,13 @@ mkdir -p "$O" "$GCACHE"
 # --- the shared initramfs ------------------------------------------------
 stage=$O/stage.tmp
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,lib64,usr/lib}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp}
 busybox=$(dpkg -L busybox-static 2>/dev/null | grep -m1 '/busybox$' || true)
 [ -n "$busybox" ] && [ -x "$busybox" ] || die "no static busybox: run scripts/deps.sh"
 cp "$busybox" "$stage/bin/busybox"
 
 # Programs the guest runs, each with the libraries ldd names.
-progs=(sg_vpd sg_inq sg_readcap dd cmp)
+progs=(sg_vpd dd cmp)
 for p in "${progs[@]}"; do
 	path=$(command -v "$p") || die "$p not installed (scripts/deps.sh)"
 	cp "$path" "$stage/bin/$p"
