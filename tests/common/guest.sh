@@ -82,6 +82,15 @@ _guest_boot() {
 # _guest_line LOG PATTERN: the first GUEST line matching PATTERN.
 _guest_line() { tr -d '\r' <"$1" | grep -m1 -E "^GUEST $2"; }
 
+# _guest_kb LOG LUN: the max_sectors_kb the guest's queue of LUN took.
+_guest_kb() { _guest_line "$1" "lun $2 dev " | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/'; }
+
+# _guest_io LOG LUN: "write W read R compare C", the exit codes of the I/O.
+_guest_io() {
+	_guest_line "$1" "lun $2 io:" |
+		sed 's/.*io: \(write [0-9]* read [0-9]* compare [0-9]*\).*/\1/'
+}
+
 # _guest_check LOG: what the issue asks of every LUN, checked exactly.
 _guest_check() {
 	local log=$1 lun line kb want_kb mtl
@@ -97,13 +106,12 @@ _guest_check() {
 			sed 's/.*length: *\([0-9]*\).*/\1/')
 		_expect "LUN $lun: sg_vpd decodes MAXIMUM TRANSFER LENGTH = host limit" \
 			"${mtl:-none}" "${G_LIMIT[$lun]}"
-		kb=$(sed 's/.*max_sectors_kb \([0-9]*\).*/\1/' <<<"$line")
+		kb=$(_guest_kb "$log" "$lun")
 		want_kb=$((G_LIMIT[lun] * G_LBS[lun] / 1024))
 		_expect "LUN $lun: guest max_sectors_kb $kb <= host limit $want_kb KiB" \
 			"$([ "$kb" -le "$want_kb" ] && echo yes || echo no)" yes
 		_expect "LUN $lun: 4 MiB direct I/O: write, read back, compare" \
-			"$(_guest_line "$log" "lun $lun io:" | sed 's/.*io: \(write [0-9]* read [0-9]* compare [0-9]*\).*/\1/')" \
-			"write 0 read 0 compare 0"
+			"$(_guest_io "$log" "$lun")" "write 0 read 0 compare 0"
 	done
 	_expect "no I/O errors in the guest's kernel log" \
 		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
