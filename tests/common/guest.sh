@@ -44,12 +44,40 @@ _guest_disks() {
 	done
 }
 
+# _guest_wait LOG PATTERN PID: wait for a GUEST line while QEMU runs.
+_guest_wait() {
+	while kill -0 "$3" 2>/dev/null; do
+		tr -d '\r' <"$1" | grep -q -E "^GUEST $2" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# _guest_follow LOG PID: the host side of guest_follow=$G_FOLLOW: once the
+# guest is ready, halve max_sectors_kb of that LUN's disk on the host; once
+# the guest's queue has followed, restore it. Sets G_FOLLOW_KB (halved).
+_guest_follow() {
+	local log=$1 pid=$2 q kb0
+	q=/sys/block/${G_DEV[$G_FOLLOW]#/dev/}/queue
+	kb0=$(cat "$q/max_sectors_kb")
+	G_FOLLOW_KB=$((kb0 / 2))
+	_guest_wait "$log" "follow: ready" "$pid" || return 0
+	echo "$G_FOLLOW_KB" >"$q/max_sectors_kb"
+	_log "host: max_sectors_kb of ${G_DEV[$G_FOLLOW]} (LUN $G_FOLLOW) $kb0 -> $G_FOLLOW_KB"
+	_guest_wait "$log" "follow: changed" "$pid"
+	echo "$kb0" >"$q/max_sectors_kb"
+	_log "host: max_sectors_kb of ${G_DEV[$G_FOLLOW]} back to $kb0"
+}
+
 # _guest_boot KERNEL(test|debian-6.1) LOG [TIMEOUT]: boot the nested guest
 # behind the vhost target and wait for it to end. The virtqueue of 1024
 # lets the guest build requests of up to 1022 segments, as large as its
-# own block layer allows.
+# own block layer allows. With G_FOLLOW=LUN set, the host changes that
+# disk's limit while the guest runs (_guest_follow). TIMEOUT and the
+# guest's I/O timeout are for the series kernel: RIG_SLOW (vm/run-tests, 3
+# on the debug kernel, which "test" also boots as the guest) stretches them.
 _guest_boot() {
-	local kind=$1 log=$2 limit=${3:-900} kernel initrd=/tmp/guest-initrd t0 rc
+	local kind=$1 log=$2 limit=$((${3:-900} * ${RIG_SLOW:-1})) kernel initrd=/tmp/guest-initrd t0 rc pid
 	command -v qemu-system-x86_64 >/dev/null || _skip "qemu-system-x86 not installed"
 	[ -s "$GUEST_DIR/initramfs.cpio" ] || _fail "no $GUEST_DIR/initramfs.cpio: run scripts/guest.sh"
 	case "$kind" in
@@ -70,13 +98,28 @@ _guest_boot() {
 	timeout -k 10 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-smp 1 -m 512M -nodefaults -no-user-config -display none -no-reboot \
 		-nic none -serial stdio -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2 guest_io_timeout=120" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2 guest_io_timeout=$((120 * ${RIG_SLOW:-1}))${G_FOLLOW:+ guest_follow=$G_FOLLOW}" \
 		-device "vhost-scsi-pci,wwpn=$GUEST_WWPN,virtqueue_size=1024" \
-		</dev/null >"$log" 2>&1
+		</dev/null >"$log" 2>&1 &
+	pid=$!
+	[ -z "${G_FOLLOW:-}" ] || _guest_follow "$log" "$pid"
+	wait "$pid"
 	rc=$?
 	G_SECONDS=$((SECONDS - t0))
 	_log "guest ran ${G_SECONDS}s, QEMU exit $rc"
 	grep -q '^GUEST end' "$log" || { sed 's/^/#   console: /' "$log" | tail -n 40; _fail "the guest did not finish (QEMU exit $rc)"; }
+}
+
+# _guest_check_follow LOG: the guest's queue followed the host's change of
+# max_sectors_kb (G_FOLLOW_KB) and its restoration, with no action in the
+# guest but reads.
+_guest_check_follow() {
+	local kb0
+	kb0=$(_guest_line "$1" "follow: ready" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')
+	_expect "LUN $G_FOLLOW: host lowers max_sectors_kb to $G_FOLLOW_KB: the guest's queue follows by itself" \
+		"$(_guest_line "$1" "follow: changed" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "$G_FOLLOW_KB"
+	_expect "LUN $G_FOLLOW: host restores it: the guest's queue is back at ${kb0:-?}" \
+		"$(_guest_line "$1" "follow: restored" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "${kb0:-none}"
 }
 
 # _guest_line LOG PATTERN: the first GUEST line matching PATTERN.

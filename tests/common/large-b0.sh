@@ -13,6 +13,13 @@ _rw10() {
 		"$op" 00 00 00 00 00 00 "$(printf %02x $(($3 >> 8)))" "$(printf %02x $(($3 & 255)))" 00 2>&1
 }
 
+# _rw10_buf SG BLOCKS BLOCK_SIZE BYTES FILE: a READ(10) of BLOCKS at LBA 0
+# whose buffer has BYTES (a pass-through command's size is the buffer's).
+_rw10_buf() {
+	sg_raw -r "$4" -o "$5" "$1" 28 00 00 00 00 00 00 \
+		"$(printf %02x $(($2 >> 8)))" "$(printf %02x $(($2 & 255)))" 00 2>&1
+}
+
 _large_b0() {
 	local serial=$1 pt lim lbs p0 b0 wb g g_sg tmp
 	_modprobe target_core_mod target_core_pscsi tcm_loop
@@ -30,9 +37,10 @@ _large_b0() {
 	g=$LOOP_DEV g_sg=$LOOP_SG
 	_log "QEMU disk $QDISK ($lbs-byte blocks), passed through as $g ($g_sg)"
 
-	lim=$(_host_limit_blocks "$pt")
+	lim=$(_queue_limit_blocks "$QDISK")
 	_expect "pscsi recorded that the disk lists 0xb0" "$(cat "$pt/attrib/vpd_b0_supported")" 1
 	_expect "host limit: the HBA's 256 KiB" "$lim" $((262144 / lbs))
+	_expect "attribute max_transfer_length shows it" "$(cat "$pt/attrib/max_transfer_length")" "$lim"
 	p0=$(_inquiry "$QDISK_SG" 0 255)
 	b0=$(_inquiry "$QDISK_SG" 0xb0 255)
 	_log "device: page 0x00 [$p0], page 0xb0 [$b0]"
@@ -68,6 +76,12 @@ _large_b0() {
 	_expect "WRITE of $((lim + 1)) blocks: Invalid field in cdb" "$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
 	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >/dev/null
 	_expect "refused WRITE changed nothing" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
+	# A buffer up to 511 bytes over the limit is over it too: the size
+	# check compares bytes, not 512-byte sectors.
+	_rw10_buf "$g_sg" "$lim" "$lbs" $((lim * lbs + 256)) "$tmp/read" >"$tmp/out"
+	_log "READ of $lim blocks into $((lim * lbs + 256)) bytes: $(tr -s '\n ' ' ' <"$tmp/out" | cut -c1-200)"
+	_expect "$((lim * lbs + 256))-byte command: Invalid field in cdb" \
+		"$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
 	_expect "the log names the device and both sizes" \
 		"$(dmesg | grep -c "pSCSI: .*: $(((lim + 1) * lbs))-byte command exceeds the host queue: max_hw_sectors_kb 256")" 2
 	_done

@@ -166,28 +166,21 @@ _qemu_disk() {
 # the transfer limit the documentation promises for such a host queue, in
 # logical blocks (sectors are 512 bytes; MAX_SECTORS 0 means unset).
 _limit_blocks() {
-	local bytes=$(($1 * 512))
+	local bytes=$(($1 * 512)) page
+	page=$(getconf PAGESIZE)
 	[ "$2" -gt 0 ] && bytes=$(_min "$bytes" $(($2 * 512)))
-	bytes=$(_min "$bytes" $((($3 - 1) * 4096)))
-	[ -n "${5:-}" ] && bytes=$(_min "$bytes" $(($5 * 4096)))
+	bytes=$(_min "$bytes" $((($3 - 1) * page)))
+	[ -n "${5:-}" ] && bytes=$(_min "$bytes" $(($5 * page)))
 	echo $((bytes / $4))
 }
 
-# _host_limit_blocks PSCSI_DEV_DIR [FABRIC_PAGES]: that limit from the host
-# limits pscsi recorded.
-_host_limit_blocks() {
-	local a=$1/attrib
-	_limit_blocks "$(cat "$a/host_max_hw_sectors")" "$(cat "$a/host_max_sectors")" \
-		"$(cat "$a/host_max_segments")" "$(cat "$a/host_logical_block_size")" "${2:-}"
-}
-
-# _queue_limit_blocks /dev/sdX: the same from the disk's own queue in sysfs,
-# for tests that must not trust the code under test (or run on a kernel
-# without it).
+# _queue_limit_blocks /dev/sdX [FABRIC_PAGES]: that limit from the disk's
+# own queue in sysfs, read now; tests must not trust the code under test
+# for it (and may run on a kernel without it).
 _queue_limit_blocks() {
 	local q=/sys/block/${1#/dev/}/queue
 	_limit_blocks $(($(cat "$q/max_hw_sectors_kb") * 2)) $(($(cat "$q/max_sectors_kb") * 2)) \
-		"$(cat "$q/max_segments")" "$(cat "$q/logical_block_size")"
+		"$(cat "$q/max_segments")" "$(cat "$q/logical_block_size")" "${2:-}"
 }
 
 _min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
