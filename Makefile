@@ -4,32 +4,54 @@
 GROUPS  ?= kunit,kselftest,scenario,guest
 ONLY    ?=
 FLAVOUR ?= series
+# Seconds for the whole VM on the series kernel; scripts/vm.py stretches it
+# (and every test's own timeout) for a slower flavour: x3 for debug.
 TIMEOUT ?= 2400
 VMARGS  ?=
 
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
 	$(if $(ONLY),--only '$(ONLY)') $(VMARGS)
 
-.PHONY: help test baseline-test demo build baseline vm shell prepare series-export \
-	check checkpatch check-builds check-rig lint clean-runs
+.PHONY: help test test-all baseline-test debug-test demo build baseline vm shell prepare \
+	series-export check checkpatch check-builds check-rig lint clean-runs kunit-arm64
 
 help:
 	@echo "make test            build the series kernel and run all test groups"
 	@echo "make test GROUPS=scenario ONLY='001*'   one group, one test (glob)"
 	@echo "make baseline-test   the same tests on unpatched 7.3 (they should fail)"
+	@echo "make debug-test      the same tests on the debug kernel (KASAN, UBSAN, KFENCE, lockdep,"
+	@echo "                     kmemleak...): any kernel report fails the run and names its test"
 	@echo "make demo            a guest behind vhost-scsi: fails with the feature off, works with it on"
-	@echo "make shell           interactive shell in the test VM (FLAVOUR=baseline too)"
+	@echo "make shell           interactive shell in the test VM (FLAVOUR=baseline or debug too)"
 	@echo "make build           build only; make vm: run only (no build)"
 	@echo "make prepare         apply series/ to the cache tree (prints its path)"
 	@echo "make series-export   write the tree's commits back to series/"
 	@echo "make check           checkpatch --strict on every patch, each patch builds"
 	@echo "make check-rig       prove the rig catches a failure, a panic and a hang"
+	@echo "make check-rig FLAVOUR=debug   and that KASAN, UBSAN and kmemleak reports are caught"
 	@echo "make lint            shellcheck the rig's scripts"
+	@echo "make kunit-arm64     the KUnit suite on arm64 with 64 KiB pages (QEMU, kunit.py)"
+	@echo "make test-all        everything: lint, check, check-rig (both), demo, test, debug-test,"
+	@echo "                     kunit-arm64 (CI runs what fits in its time: see .ci/run)"
 
 test: build vm
 
 baseline-test:
 	$(MAKE) test FLAVOUR=baseline
+
+debug-test:
+	$(MAKE) test FLAVOUR=debug
+
+# The whole matrix; each step stops the run on failure.
+test-all:
+	$(MAKE) lint
+	$(MAKE) check
+	$(MAKE) check-rig
+	$(MAKE) demo
+	$(MAKE) test
+	$(MAKE) check-rig FLAVOUR=debug
+	$(MAKE) debug-test
+	$(MAKE) kunit-arm64
 
 demo:
 	scripts/build.sh series
@@ -60,7 +82,10 @@ check-builds:
 	scripts/check.sh builds
 
 check-rig: build
-	scripts/check-rig.sh
+	scripts/check-rig.sh $(FLAVOUR)
+
+kunit-arm64:
+	scripts/kunit-arm64.sh
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
 	tests/scenario/* tests/rigcheck/* tests/guest/* tests/demo/* .ci/run

@@ -24,8 +24,9 @@ done
 
 # kselftests come from the series tree for every flavour: on the baseline
 # they show that the tests catch what the series fixes. They are built
-# against the flavour's own uapi headers.
-[ "$flavour" = series ] || "$TOP/scripts/prepare.sh" series >/dev/null
+# against the flavour's own uapi headers. Flavours built from the series
+# tree (series, debug) had it prepared by build.sh already.
+[ "$(tree_of "$flavour")" = "$BASE_TREE" ] || "$TOP/scripts/prepare.sh" series >/dev/null
 ksrc=$BASE_TREE
 targets=()
 while read -r t _; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the test kernel of a flavour (series or baseline) out of tree:
-# tinyconfig + kernel/rig.config, bzImage, modules installed into $O/mod,
-# and the rig's helper programs. Progress goes to stderr, logs to $O/logs.
+# Build the test kernel of a flavour (series, debug or baseline) out of
+# tree: tinyconfig + the flavour's fragments (lib.sh: config_fragments),
+# bzImage, modules installed into $O/mod, and the rig's helper programs.
+# Progress goes to stderr, logs to $O/logs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install the host packages the rig needs and the apt source for the kernel.
 # Idempotent: a second run with everything present does nothing but check.
+# Arguments name further packages to install.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
 	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb dbus shellcheck
 	busybox-static zstd)
+# Extra packages a rig command needs only for itself (scripts/deps.sh PKG...).
+HOST_PKGS+=("$@")
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install and /var/cache)"
 

@@ -20,17 +20,28 @@ JOBS=${JOBS:-$(nproc)}
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Flavours: "series" (base + patches), "baseline" (pristine 7.3) and
-# "check" (scripts/check.sh: the series one patch at a time).
+# Flavours: "series" (base + patches), "debug" (the same tree with
+# kernel/debug.config: KASAN, UBSAN, KFENCE, lockdep, kmemleak...),
+# "baseline" (pristine 7.3) and "check" (scripts/check.sh: the series one
+# patch at a time). Each has its own build folder.
 tree_of() {
 	case "$1" in
-	series) echo "$BASE_TREE" ;;
+	series|debug) echo "$BASE_TREE" ;;
 	baseline) echo "$VCACHE/linux-baseline" ;;
 	check) echo "$VCACHE/linux-check" ;;
-	*) die "unknown flavour '$1' (series or baseline)" ;;
+	*) die "unknown flavour '$1' (series, debug or baseline)" ;;
 	esac
 }
 build_of() { echo "$BUILD_ROOT/$1"; }
+
+# How much slower than the series kernel a flavour runs under TCG: the VM
+# multiplies its timeouts by it (scripts/vm.py --slow, rig_slow=).
+slow_of() {
+	case "$1" in
+	debug) echo 3 ;;
+	*) echo 1 ;;
+	esac
+}
 
 # The patches, in order: every numbered file but the cover letter.
 series_patches() {
@@ -38,11 +49,13 @@ series_patches() {
 		! -name '0000-*' | sort
 }
 
-# Kconfig fragments of a flavour: the rig's, plus the series' own options
-# (which an unpatched tree does not know).
+# Kconfig fragments of a flavour, in merge order: the rig's, the series'
+# own options (which an unpatched tree does not know), and for the debug
+# flavour the checkers on top.
 config_fragments() {
 	echo "$TOP/kernel/rig.config"
 	[ "$1" = baseline ] || echo "$TOP/kernel/series.config"
+	[ "$1" != debug ] || echo "$TOP/kernel/debug.config"
 }
 
 # Versions of the source package the archive offers, one a line.

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Make the source tree of a flavour match the repository:
 #   series   - branch "series" in the cache tree: base + series/*.patch (git am)
+#   debug    - the same tree as series (only its config and build folder differ)
 #   baseline - a worktree detached at "base": unpatched 7.3
 # Only files that differ are rewritten, so incremental builds stay small.
 # Unexported commits or edits in the series tree are never thrown away:
@@ -10,6 +11,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-series}
+case "$flavour" in
+series|debug|baseline) ;;
+*) die "prepare.sh: unknown flavour '$flavour' (series, debug or baseline)" ;;
+esac
 "$TOP/scripts/fetch.sh"
 
 if [ "$flavour" = baseline ]; then

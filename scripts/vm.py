@@ -7,7 +7,14 @@ VM's only writable share. The in-VM init (vm/init) reads its job from the
 kernel command line. This program prints the tests' progress, writes the
 console to <run>/console.log, and ends with one line "N passed, N failed".
 It exits non-zero when a test failed, the VM panicked or hung, or the
-console shows an oops, WARN, BUG or lockdep report.
+console shows a kernel report (oops, WARN, BUG, KASAN, UBSAN, KFENCE,
+lockdep, ODEBUG, SLUB, kmemleak, ...). Each report is counted as a failure
+and named after the test that was running (vm/run-tests marks every test's
+start and end in the kernel log, so the marks and the kernel's messages
+share one order on the console).
+
+The debug flavour (kernel/debug.config) boots with its checkers set to
+report and carry on, more memory, and every timeout multiplied by --slow.
 """
 import argparse
 import os
@@ -20,19 +27,121 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-BAD_CONSOLE = re.compile(
-    r'Oops|BUG:|WARNING:|Kernel panic|KASAN|UBSAN|possible circular locking|'
-    r'possible recursive locking|inconsistent lock state|'
-    r'sleeping function called from invalid context|INFO: task .* blocked|'
-    r'soft lockup|hard LOCKUP|general protection fault')
-PANIC = re.compile(r'Kernel panic - not syncing')
+PANIC = re.compile(r'Kernel panic - not syncing.*')
+# vm/run-tests writes "rig-mark: start|end GROUP/TEST" to /dev/kmsg.
+MARK = re.compile(r'rig-mark: (start|end) (\S+)')
+
+# Kernel reports: (kind, pattern); the first match names the report
+# "KIND: <group 1>" (or the whole match). The header strings are the kernel's
+# own (7.3): mm/kasan/report.c, mm/kfence/report.c, lib/ubsan.c,
+# mm/slub.c (slab_bug), lib/debugobjects.c, kernel/locking/lockdep.c,
+# kernel/sched/core.c (__might_resched), mm/kmemleak.c. Specific kinds come
+# before the catch-all BUG:/WARNING: lines, which must start a word (not
+# "ODEBUG: selftest passed").
+REPORTS = [(kind, re.compile(pat)) for kind, pat in [
+    ('KASAN', r'(?<!\w)BUG: KASAN: (.*)'),
+    ('KFENCE', r'(?<!\w)BUG: KFENCE: (.*)'),
+    ('UBSAN', r'UBSAN: (.*)'),
+    ('SLUB', r'(?<!\w)BUG (\S+ \((?:Not tainted|Tainted: [^)]*)\): .*)'),
+    ('ODEBUG', r'ODEBUG: (.* object type: .*|Out of memory.*)'),
+    ('lockdep', r'(?<!\w)WARNING: (possible circular locking dependency detected|'
+                r'possible recursive locking detected|inconsistent lock state|'
+                r'.*-safe -> .*-unsafe lock order detected|'
+                r'possible irq lock inversion dependency detected|'
+                r'bad unlock balance detected!|held lock freed!|'
+                r'.* still has locks held!|lock held when returning to user space!|'
+                r'suspicious RCU usage|Nested lock was not taken|chain_key collision|'
+                r'bad contention detected!)'),
+    ('lockdep', r'\[ BUG: (Invalid wait context) \]'),
+    ('lockdep', r'(?<!\w)BUG: (MAX_\w+ too low!|key \S+ has not been registered!|'
+                r'looking up invalid subclass.*)'),
+    ('atomic sleep', r'(?<!\w)BUG: (sleeping function called from invalid context.*|'
+                     r'scheduling while atomic.*)'),
+    # kmemleak's own warnings (API misuse, no memory, stopping). Leaks are
+    # counted by vm/run-tests' rig/kmemleak test, which scans at the end.
+    ('kmemleak', r'kmemleak: ((?!Kernel memory leak detector initialized|'
+                 r'Automatic memory scanning thread|\d+ new suspected memory leak|'
+                 r'  |\.\.\. and )\S.*)'),
+    ('hung task', r'INFO: (task .* blocked.*)'),
+    ('lockup', r'((?:soft lockup|hard LOCKUP).*)'),
+    ('Oops', r'Oops: (.*)'),
+    ('Oops', r'((?:Oops|general protection fault).*)'),
+    ('KASAN', r'KASAN: (\S+ in range .*)'),
+    # __warn() in 7.3: "WARNING: FILE:LINE at FUNC+0x../0x.., CPU#N: COMM/PID"
+    ('WARNING', r'(?<!\w)WARNING: ((?:\S+:\d+ )?at \S+(?: \[\S+\])?), CPU#\d+:'),
+    ('WARNING', r'(?<!\w)WARNING: (.*)'),
+    ('BUG', r'(?<!\w)BUG: (.*)'),
+]]
+# Lines that continue a report counted just before rather than start one:
+# the WARN_ON that slab_err/object_err and debug_print_object end with,
+# the Oops after a "BUG: kernel NULL pointer dereference", the KASAN
+# address-range line after a general protection fault.
+TAIL_WARN = re.compile(r'(?<!\w)WARNING: (?:lib/debugobjects\.c|mm/slub\.c|mm/kasan/|mm/kfence/|'
+                       r'mm/kmemleak\.c)\S* at ')
+TAIL = re.compile(r'Oops|general protection fault|KASAN: \S+ in range')
+TAIL_LINES = 400
 
 
 def rig_paths(flavour):
+    """Build folder, version cache and slowness of a flavour (scripts/lib.sh)."""
     out = subprocess.run(
-        ['bash', '-c', f'. "{TOP}/scripts/lib.sh"; build_of {flavour}; echo "$VCACHE"'],
+        ['bash', '-c', f'. "{TOP}/scripts/lib.sh"; build_of {flavour}; echo "$VCACHE"; '
+         f'slow_of {flavour}'],
         check=True, capture_output=True, text=True).stdout.split('\n')
-    return out[0], out[1]
+    return out[0], out[1], int(out[2])
+
+
+class Console:
+    """Follows the console line by line: which test runs, which reports.
+
+    A report is attributed to the test whose start mark came last; after
+    its end mark and before the next start it happened between tests."""
+
+    def __init__(self):
+        self.lineno = 0
+        self.test = None         # last test started
+        self.running = False     # ... and not yet ended
+        self.boots = 0
+        self.reports = []        # (kind, what, where, line number)
+        self.last_report = None  # (line number, where) of the latest one
+        self.panic = None        # (line, where) of the first panic
+
+    def where(self):
+        if self.test is None:
+            return f'during boot {self.boots}' if self.boots > 1 else 'during boot'
+        return f'{"during" if self.running else "after"} {self.test}'
+
+    def new_boot(self):
+        self.boots += 1
+        self.test, self.running, self.last_report = None, False, None
+
+    def feed(self, line):
+        """One console line; returns a report message to print, or None."""
+        self.lineno += 1
+        m = MARK.search(line)
+        if m:
+            self.test, self.running = m.group(2), m.group(1) == 'start'
+            return None
+        # The runner's own lines quote kernel messages already counted.
+        if line.startswith(('rig:', 'demo:')):
+            return None
+        where = self.where()
+        if PANIC.search(line):
+            if self.panic is None:
+                self.panic = (self.lineno, where)
+            return None
+        near = (self.last_report is not None and self.last_report[1] == where and
+                self.lineno - self.last_report[0] <= TAIL_LINES)
+        if near and (TAIL_WARN.search(line) or TAIL.search(line)):
+            return None
+        for kind, pat in REPORTS:
+            m = pat.search(line)
+            if m:
+                what = (m.group(1) if m.groups() else m.group(0)).strip()[:160]
+                self.reports.append((kind, what, where, self.lineno))
+                self.last_report = (self.lineno, where)
+                return f'report: {kind}: {what} {where} (console.log line {self.lineno})'
+        return None
 
 
 def qemu_argv(a, build, run_dir):
@@ -42,11 +151,25 @@ def qemu_argv(a, build, run_dir):
         'root=/dev/root', 'rootfstype=9p',
         'rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose',
         'ro', f'init={TOP}/vm/init', 'panic=-1', 'oops=panic' if a.panic_on_oops else '',
-        'loglevel=6', 'hung_task_timeout_secs=120',
+        # The hung-task watchdog is a sysctl (a bare hung_task_timeout_secs=
+        # would only reach init's environment); slow kernels get longer.
+        'loglevel=6', f'sysctl.kernel.hung_task_timeout_secs={120 * a.slow}',
         f'rig_top={TOP}', f'rig_build={build}', f'rig_flavour={a.flavour}',
         f'rig_mode={"shell" if a.shell else "test"}',
         f'rig_groups={a.groups}',
     ]
+    if a.slow != 1:
+        # vm/run-tests multiplies each test's timeout by it; the soft-lockup
+        # watchdog (20 s by default, at most 120 s) is stretched the same.
+        cmdline += [f'rig_slow={a.slow}', f'watchdog_thresh={min(10 * a.slow, 60)}']
+    if a.flavour == 'debug':
+        # Report and carry on, so that every report of a run is seen and
+        # counted: no panic on WARN (KASAN and UBSAN check it too), KASAN's
+        # default of one report per boot lifted, kmemleak on (the default
+        # of the fragment, made explicit), and SLUB's consistency checks,
+        # red zones, poisoning and owner tracking on every cache.
+        cmdline += ['panic_on_warn=0', 'kasan.fault=report', 'kasan_multi_shot',
+                    'kmemleak=on', 'slab_debug=FZPU']
     if a.only:
         cmdline.append(f'rig_only={a.only}')
     cmdline += a.append
@@ -80,14 +203,27 @@ def qemu_argv(a, build, run_dir):
 MAX_BOOTS = 4
 
 
-def run_once(a, argv, console, t0, bad_lines):
-    """One boot: copy the console, echo progress; True if it hung."""
+def run_once(a, argv, console, t0, follow):
+    """One boot: copy the console, echo progress and reports; True if it hung."""
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    follow.new_boot()
     buf = b''
     hung = False
+
+    def lines_of(raws):
+        for raw in raws:
+            line = raw.decode('utf-8', 'replace').rstrip('\r')
+            report = follow.feed(line)
+            stamp = f'[{time.monotonic() - t0:6.1f}s]'
+            if a.verbose or report or line.startswith(('rig:', 'demo:')) or \
+                    PANIC.search(line):
+                print(f'{stamp} {line}', flush=True)
+            if report:
+                print(f'{stamp} {report}', flush=True)
+
     while True:
-        left = a.timeout - (time.monotonic() - t0)
+        left = a.timeout * a.slow - (time.monotonic() - t0)
         if left <= 0:
             hung = True
             proc.kill()
@@ -104,12 +240,9 @@ def run_once(a, argv, console, t0, bad_lines):
         console.flush()
         buf += chunk
         *lines, buf = buf.split(b'\n')
-        for raw in lines:
-            line = raw.decode('utf-8', 'replace').rstrip('\r')
-            if BAD_CONSOLE.search(line):
-                bad_lines.append(line)
-            if a.verbose or line.startswith(('rig:', 'demo:')) or BAD_CONSOLE.search(line):
-                print(f'[{time.monotonic() - t0:6.1f}s] {line}', flush=True)
+        lines_of(lines)
+    if buf:
+        lines_of([buf])      # a last line without a newline
     proc.wait()
     return hung
 
@@ -137,13 +270,18 @@ def count(run_dir):
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--flavour', default='series', choices=['series', 'baseline'])
+    p.add_argument('--flavour', default='series', choices=['series', 'debug', 'baseline'])
     p.add_argument('--groups', default='kunit,kselftest,scenario,guest')
     p.add_argument('--only', default='', help='glob: run only matching tests')
     p.add_argument('--shell', action='store_true', help='interactive shell in the VM')
     p.add_argument('--kvm', action='store_true', help='use KVM (hangs when nested)')
-    p.add_argument('--timeout', type=int, default=1800, help='seconds for the whole VM')
-    p.add_argument('--mem', default='4G')
+    p.add_argument('--timeout', type=int, default=1800,
+                   help='seconds for the whole VM (multiplied by --slow)')
+    p.add_argument('--slow', type=int, default=None,
+                   help='multiply every timeout by this (default: 3 for debug, else 1)')
+    p.add_argument('--mem', default=None,
+                   help='VM memory (default: 4G; 6G for debug, whose KASAN shadow '
+                   'takes an eighth and SLUB/kmemleak metadata more)')
     p.add_argument('--smp', type=int, default=2)
     p.add_argument('--append', action='append', default=[], help='extra kernel argument')
     p.add_argument('--qemu', action='append', default=[], help='extra QEMU arguments')
@@ -152,7 +290,11 @@ def main():
     p.add_argument('--dry-run', action='store_true', help='print the QEMU command')
     a = p.parse_args()
 
-    build, vcache = rig_paths(a.flavour)
+    build, vcache, slow = rig_paths(a.flavour)
+    if a.slow is None:
+        a.slow = slow
+    if a.mem is None:
+        a.mem = '6G' if a.flavour == 'debug' else '4G'
     if not os.path.exists(os.path.join(build, 'arch/x86/boot/bzImage')):
         sys.exit(f'error: no kernel in {build}: run scripts/build.sh {a.flavour}')
     runs = os.path.join(vcache, 'runs')
@@ -174,8 +316,8 @@ def main():
 
     t0 = time.monotonic()
     print(f'# {a.flavour} kernel, groups {a.groups}{", only " + a.only if a.only else ""}'
-          f', run folder {run_dir}', flush=True)
-    bad_lines = []
+          f'{f", timeouts x{a.slow}" if a.slow != 1 else ""}, run folder {run_dir}', flush=True)
+    follow = Console()
     panicked = hung = False
     boots = 0
     reboot_flag = os.path.join(run_dir, 'reboot-requested')
@@ -184,9 +326,8 @@ def main():
         # new boot of the same machine, disks and run folder continues.
         while True:
             boots += 1
-            hung = run_once(a, argv, console, t0, bad_lines)
-            if any(PANIC.search(line) for line in bad_lines):
-                panicked = True
+            hung = run_once(a, argv, console, t0, follow)
+            panicked = follow.panic is not None
             if hung or panicked or not os.path.exists(reboot_flag) or boots > MAX_BOOTS:
                 break
             with open(reboot_flag) as f:
@@ -201,11 +342,10 @@ def main():
     status_file = os.path.join(run_dir, 'exit-status')
     problems = []
     if hung:
-        problems.append(f'VM hung: no end after {a.timeout}s (killed)')
+        problems.append(f'VM hung: no end after {a.timeout * a.slow}s (killed), '
+                        f'{follow.where()}')
     if panicked:
-        problems.append('kernel panic')
-    if bad_lines and not panicked:
-        problems.append(f'kernel reported a problem: {bad_lines[0].strip()}')
+        problems.append(f'kernel panic {follow.panic[1]} (console.log line {follow.panic[0]})')
     if os.path.exists(reboot_flag):
         problems.append(f'tests asked for more than {MAX_BOOTS - 1} reboots')
     elif not hung and not panicked and not os.path.exists(status_file):
@@ -217,12 +357,22 @@ def main():
     for g in a.groups.split(','):
         if g not in groups_done and not problems:
             problems.append(f'group {g} did not finish')
-    failed += len(problems)
+    failed += len(problems) + len(follow.reports)
 
     for line in failures:
         print(f'# FAILED: {line}')
     for prob in problems:
         print(f'# FAILED: {prob}')
+    shown = 20
+    for kind, what, where, lineno in follow.reports[:shown]:
+        print(f'# FAILED: kernel report: {kind}: {what} {where} (console.log line {lineno})')
+    if len(follow.reports) > shown:
+        print(f'# FAILED: ... and {len(follow.reports) - shown} more kernel reports')
+    kinds = {}
+    for kind, *_ in follow.reports:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(f'# kernel reports: {len(follow.reports)}'
+          + (' (' + ', '.join(f'{k} {n}' for k, n in kinds.items()) + ')' if kinds else ''))
     print(f'# VM ran {elapsed:.0f}s; console: {console_path}; logs: {run_dir}/logs')
     tail = f', {skipped} skipped' if skipped else ''
     print(f'{passed} passed, {failed} failed{tail}', flush=True)
