@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Hold a baseline run (unpatched 7.3) to tests/baseline.expect.
+
+Reads the TAP files of a run folder (default: the version cache's
+runs/latest, which `make baseline-test` has just written) and prints TAP:
+one line per test, ok when its outcome is the expected one, then one line
+per expectation of a group the run finished that matched no test, and the
+summary "N passed, N failed".
+Exit status 1 if anything is not as expected."""
+import argparse
+import fnmatch
+import os
+import re
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def expectations(path):
+    rules = []
+    with open(path, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            glob, want = line.split(None, 1)
+            want = want.strip()
+            kind, _, text = want.partition(':')
+            if kind not in ('pass', 'fail', 'skip'):
+                sys.exit(f'{path}:{lineno}: unknown outcome {want!r}')
+            rules.append((glob, kind, text, lineno))
+    return rules
+
+
+def results(run_dir):
+    """(name, outcome, reason) of every test line in the run's TAP files."""
+    out = []
+    for name in sorted(os.listdir(run_dir)):
+        if not name.endswith('.tap'):
+            continue
+        with open(os.path.join(run_dir, name), encoding='utf-8', errors='replace') as f:
+            for line in f:
+                m = re.match(r'(not ok|ok) (.*?)(?:\s+#\s*(.*))?$', line.rstrip('\n'))
+                if not m:
+                    continue
+                status, test, note = m.group(1), m.group(2), m.group(3) or ''
+                if status == 'not ok':
+                    out.append((test, 'fail', note))
+                elif re.match(r'SKIP\b', note, re.I):
+                    out.append((test, 'skip', note[4:].strip()))
+                else:
+                    out.append((test, 'pass', note))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('run_dir', nargs='?', help='a run folder (default: runs/latest)')
+    p.add_argument('--expect', default=os.path.join(TOP, 'tests/baseline.expect'))
+    a = p.parse_args()
+    run_dir = a.run_dir
+    if not run_dir:
+        vcache = subprocess.run(['bash', '-c', f'. "{TOP}/scripts/lib.sh"; echo "$VCACHE"'],
+                                check=True, capture_output=True, text=True).stdout.strip()
+        run_dir = os.path.join(vcache, 'runs', 'latest')
+    run_dir = os.path.realpath(run_dir)
+    if '-baseline-' not in os.path.basename(run_dir):
+        sys.exit(f'error: {run_dir} is not a baseline run (make baseline-test)')
+    rules = expectations(a.expect)
+    used = set()
+    passed = failed = 0
+    n = 0
+    print(f'# baseline run {run_dir}, expectations {a.expect}')
+    for test, got, reason in results(run_dir):
+        n += 1
+        rule = next((r for r in rules if fnmatch.fnmatchcase(test, r[0])), None)
+        if rule is None:
+            print(f'not ok {n} - {test}: {got}, but no expectation names it')
+            failed += 1
+            continue
+        used.add(rule[3])
+        glob, want, text, _ = rule
+        if got == want and (not text or text in reason):
+            print(f'ok {n} - {test}: {got} as expected')
+            passed += 1
+        else:
+            why = f' ({reason})' if reason else ''
+            print(f'not ok {n} - {test}: {got}{why}, expected {want}'
+                  + (f' with "{text}"' if text else ''))
+            failed += 1
+    # A group the run left out (make baseline-test GROUPS=...) is not missing.
+    done = []
+    if os.path.exists(os.path.join(run_dir, 'groups-done')):
+        with open(os.path.join(run_dir, 'groups-done')) as f:
+            done = f.read().split()
+    for glob, want, _, lineno in rules:
+        if lineno not in used and glob.split('/', 1)[0] in done:
+            n += 1
+            print(f'not ok {n} - {glob}: expected {want}, but no such test ran '
+                  f'(baseline.expect line {lineno})')
+            failed += 1
+    print(f'{passed} passed, {failed} failed', flush=True)
+    return 1 if failed or not passed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
