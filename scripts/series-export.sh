@@ -18,7 +18,7 @@ git config branch.series.description "$(cat "$TOP/series/cover-letter.txt")"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git format-patch -q --cover-letter --cover-from-description=subject \
-	--zero-commit --no-signature --subject-prefix=PATCH \
+	--zero-commit --no-signature --subject-prefix="PATCH v2" \
 	-o "$tmp" base..series
 find "$TOP/series" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
 cp "$tmp"/*.patch "$TOP/series/"
