@@ -11,11 +11,12 @@ Exit status 1 if anything is not as expected."""
 import argparse
 import fnmatch
 import os
-import re
 import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, 'scripts'))
+from vm import tap_results  # noqa: E402  (the rig's own TAP reader)
 
 
 def expectations(path):
@@ -32,27 +33,6 @@ def expectations(path):
                 sys.exit(f'{path}:{lineno}: unknown outcome {want!r}')
             rules.append((glob, kind, text, lineno))
     return rules
-
-
-def results(run_dir):
-    """(name, outcome, reason) of every test line in the run's TAP files."""
-    out = []
-    for name in sorted(os.listdir(run_dir)):
-        if not name.endswith('.tap'):
-            continue
-        with open(os.path.join(run_dir, name), encoding='utf-8', errors='replace') as f:
-            for line in f:
-                m = re.match(r'(not ok|ok) (.*?)(?:\s+#\s*(.*))?$', line.rstrip('\n'))
-                if not m:
-                    continue
-                status, test, note = m.group(1), m.group(2), m.group(3) or ''
-                if status == 'not ok':
-                    out.append((test, 'fail', note))
-                elif re.match(r'SKIP\b', note, re.I):
-                    out.append((test, 'skip', note[4:].strip()))
-                else:
-                    out.append((test, 'pass', note))
-    return out
 
 
 def main():
@@ -73,7 +53,7 @@ def main():
     passed = failed = 0
     n = 0
     print(f'# baseline run {run_dir}, expectations {a.expect}')
-    for test, got, reason in results(run_dir):
+    for test, got, reason, _ in tap_results(run_dir):
         n += 1
         rule = next((r for r in rules if fnmatch.fnmatchcase(test, r[0])), None)
         if rule is None:

@@ -247,23 +247,37 @@ def run_once(a, argv, console, t0, follow):
     return hung
 
 
-def count(run_dir):
-    passed = failed = skipped = 0
-    failures = []
+def tap_results(run_dir):
+    """(test, 'pass'|'fail'|'skip', note, line) for each test line of a run's TAP files."""
     for name in sorted(os.listdir(run_dir)):
         if not name.endswith('.tap'):
             continue
         with open(os.path.join(run_dir, name), encoding='utf-8', errors='replace') as f:
             for line in f:
                 line = line.rstrip('\n')
-                if line.startswith('not ok'):
-                    failed += 1
-                    failures.append(line)
-                elif line.startswith('ok'):
-                    if re.search(r'#\s*SKIP', line, re.I):
-                        skipped += 1
-                    else:
-                        passed += 1
+                m = re.match(r'(not ok|ok) (.*?)(?:\s+#\s*(.*))?$', line)
+                if not m:
+                    continue
+                note = m.group(3) or ''
+                if m.group(1) == 'not ok':
+                    yield m.group(2), 'fail', note, line
+                elif re.match(r'SKIP\b', note, re.I):
+                    yield m.group(2), 'skip', note[4:].strip(), line
+                else:
+                    yield m.group(2), 'pass', note, line
+
+
+def count(run_dir):
+    passed = failed = skipped = 0
+    failures = []
+    for _, outcome, _, line in tap_results(run_dir):
+        if outcome == 'fail':
+            failed += 1
+            failures.append(line)
+        elif outcome == 'skip':
+            skipped += 1
+        else:
+            passed += 1
     return passed, failed, skipped, failures
 
 
