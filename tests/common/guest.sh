@@ -69,11 +69,34 @@ _guest_follow() {
 	_log "host: max_sectors_kb of ${G_DEV[$G_FOLLOW]} back to $kb0"
 }
 
+# _guest_unplug LOG PID: the host side of guest_unplug=$G_UNPLUG: once the
+# guest reads that LUN, delete the disk under it in this VM (as a hot
+# unplug of the host's disk does), with the pscsi backstore, the LUN and the
+# vhost endpoint left in place.
+_guest_unplug() {
+	local log=$1 pid=$2 dev=${G_DEV[$G_UNPLUG]#/dev/}
+	_guest_wait "$log" "unplug: ready" "$pid" || return 0
+	sleep 2
+	echo 1 >"/sys/block/$dev/device/delete" || _log "host: deleting $dev failed"
+	_log "host: deleted ${G_DEV[$G_UNPLUG]} (LUN $G_UNPLUG) while the guest reads it"
+}
+
+# _guest_check_unplug LOG: the guest saw its reads of the deleted disk fail
+# (in time, not hung) and read its other disk after that.
+_guest_check_unplug() {
+	_expect "LUN $G_UNPLUG: the guest's reads fail once the host's disk is deleted" \
+		"$(_guest_line "$1" "unplug: lun $G_UNPLUG read exit" |
+			sed 's/.*exit \([0-9]*\).*/\1/;s/^0$/none/;s/^[1-9][0-9]*$/failed/')" failed
+	_expect "the guest reads its other disk after that" \
+		"$(_guest_line "$1" "unplug: other disk" | sed 's/.*exit //')" 0
+}
+
 # _guest_boot KERNEL(test|debian-6.1) LOG [TIMEOUT]: boot the nested guest
 # behind the vhost target and wait for it to end. The virtqueue of 1024
 # lets the guest build requests of up to 1022 segments, as large as its
 # own block layer allows. With G_FOLLOW=LUN set, the host changes that
-# disk's limit while the guest runs (_guest_follow). TIMEOUT and the
+# disk's limit while the guest runs (_guest_follow); with G_UNPLUG=LUN, it
+# then deletes that disk (_guest_unplug). TIMEOUT and the
 # guest's I/O timeout are for the series kernel: RIG_SLOW (vm/run-tests, 3
 # on the debug kernel, which "test" also boots as the guest) stretches them.
 _guest_boot() {
@@ -98,11 +121,12 @@ _guest_boot() {
 	timeout -k 10 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-smp 1 -m 512M -nodefaults -no-user-config -display none -no-reboot \
 		-nic none -serial stdio -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2 guest_io_timeout=$((120 * ${RIG_SLOW:-1}))${G_FOLLOW:+ guest_follow=$G_FOLLOW}" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init guest_luns=3 guest_blocks=2 guest_io_timeout=$((120 * ${RIG_SLOW:-1}))${G_FOLLOW:+ guest_follow=$G_FOLLOW}${G_UNPLUG:+ guest_unplug=$G_UNPLUG}" \
 		-device "vhost-scsi-pci,wwpn=$GUEST_WWPN,virtqueue_size=1024" \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
 	[ -z "${G_FOLLOW:-}" ] || _guest_follow "$log" "$pid"
+	[ -z "${G_UNPLUG:-}" ] || _guest_unplug "$log" "$pid"
 	wait "$pid"
 	rc=$?
 	G_SECONDS=$((SECONDS - t0))
