@@ -172,6 +172,9 @@ def qemu_argv(a, build, run_dir):
                     'kmemleak=on', 'slab_debug=FZPU']
     if a.only:
         cmdline.append(f'rig_only={a.only}')
+    if a.ksft_args:
+        # One word on the kernel command line: commas for the spaces.
+        cmdline.append('rig_ksft_args=' + ','.join(a.ksft_args.split()))
     cmdline += a.append
     accel = ['-accel', 'kvm', '-cpu', 'host'] if a.kvm else ['-accel', 'tcg', '-cpu', 'max']
     argv = ['qemu-system-x86_64', '-machine', 'q35', *accel,
@@ -287,6 +290,8 @@ def main():
     p.add_argument('--flavour', default='series', choices=['series', 'debug', 'baseline'])
     p.add_argument('--groups', default='kunit,kselftest,scenario,guest')
     p.add_argument('--only', default='', help='glob: run only matching tests')
+    p.add_argument('--ksft-args', default='',
+                   help='arguments for the vhost_scsi kselftest binary (harness filters)')
     p.add_argument('--shell', action='store_true', help='interactive shell in the VM')
     p.add_argument('--kvm', action='store_true', help='use KVM (hangs when nested)')
     p.add_argument('--timeout', type=int, default=1800,
@@ -330,6 +335,7 @@ def main():
 
     t0 = time.monotonic()
     print(f'# {a.flavour} kernel, groups {a.groups}{", only " + a.only if a.only else ""}'
+          f'{", kselftest args " + a.ksft_args if a.ksft_args else ""}'
           f'{f", timeouts x{a.slow}" if a.slow != 1 else ""}, run folder {run_dir}', flush=True)
     follow = Console()
     panicked = hung = False
