@@ -9,7 +9,8 @@ FLAVOUR ?= series
 TIMEOUT ?= 2400
 VMARGS  ?=
 # Arguments for the vhost_scsi kselftest binary, e.g. harness filters:
-# KSFT_ARGS='-f hostile -f vhost' runs those fixtures only.
+# KSFT_ARGS='-f hostile -f vhost' runs those fixtures only, '-F pscsi'
+# all but that one.
 KSFT_ARGS ?=
 
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
@@ -21,7 +22,7 @@ VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) 
 help:
 	@echo "make test            build the series kernel and run all test groups"
 	@echo "make test GROUPS=scenario ONLY='001*'   one group, one test (glob)"
-	@echo "make test GROUPS=kselftest KSFT_ARGS='-f hostile'   kselftest harness filters"
+	@echo "make test GROUPS=kselftest KSFT_ARGS='-F pscsi'   kselftest harness filters"
 	@echo "make baseline-test   the same tests on unpatched 7.3, each held to tests/baseline.expect"
 	@echo "make debug-test      the same tests on the debug kernel (KASAN, UBSAN, KFENCE, lockdep,"
 	@echo "                     kmemleak...): any kernel report fails the run and names its test"
