@@ -117,7 +117,7 @@ _guest_boot() {
 	esac
 	_log "booting the $kind guest kernel behind vhost-scsi-pci,wwpn=$GUEST_WWPN (TCG, up to ${limit}s)"
 	t0=$SECONDS
-	G_DMESG_MARK=$(dmesg | wc -l)
+	_kmsg_mark guest-boot
 	timeout -k 10 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-smp 1 -m 512M -nodefaults -no-user-config -display none -no-reboot \
 		-nic none -serial stdio -kernel "$kernel" -initrd "$initrd" \
@@ -182,6 +182,7 @@ _guest_check() {
 	done
 	_expect "no I/O errors in the guest's kernel log" \
 		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
+	_kmsg_since guest-boot >/tmp/guest.kmsg
 	_expect "host: pscsi refused no command of the guest as too large" \
-		"$(dmesg | tail -n +"$((G_DMESG_MARK + 1))" | grep -c 'pSCSI: .*exceeds the host queue')" 0
+		"$(grep -c 'pSCSI: .*exceeds the host queue' /tmp/guest.kmsg)" 0
 }
