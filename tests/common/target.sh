@@ -21,12 +21,12 @@ _check() {
 }
 
 # _kmsg_mark NAME: a mark in the kernel log; _kmsg_since NAME: the lines
-# after it, or a failure if the log wrapped past it (a line count would
-# silently point elsewhere once the buffer is full).
+# after it, or a failure if the log wrapped past it (vm/kmsg.sh).
+# shellcheck source=vm/kmsg.sh
+. "$RIG_TOP/vm/kmsg.sh"
 _kmsg_mark() { echo "<6>rig: test mark $1" >/dev/kmsg; }
 _kmsg_since() {
-	dmesg | awk -v m="rig: test mark $1" 'f { print } index($0, m) { f = 1 }
-		END { exit !f }' || _fail "the kernel log wrapped past mark $1"
+	kmsg_after "rig: test mark $1" || _fail "the kernel log wrapped past mark $1"
 }
 
 # Cleanups run in reverse order on any exit.
