@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # What the nested guests of tests/guest boot, written to <build>/guest/:
-#   initramfs.cpio    busybox, sg_vpd, coreutils' dd and diffutils' cmp
+#   initramfs.cpio    busybox, sg_vpd, sg_dd, coreutils' dd and diffutils' cmp
 #                     (with the libraries they load) and tests/guest/guest-init
 #   debian-6.1/       Debian 12's own kernel: vmlinuz, version, and
 #                     modules.cpio (virtio-scsi, sd and their dependencies),
@@ -25,7 +25,7 @@ busybox=$(dpkg -L busybox-static 2>/dev/null | grep -m1 '/busybox$' || true)
 cp "$busybox" "$stage/bin/busybox"
 
 # Programs the guest runs, each with the libraries ldd names.
-progs=(sg_vpd dd cmp)
+progs=(sg_vpd sg_dd dd cmp)
 for p in "${progs[@]}"; do
 	path=$(command -v "$p") || die "$p not installed (scripts/deps.sh)"
 	cp "$path" "$stage/bin/$p"

@@ -98,7 +98,7 @@ _guest_check_unplug() {
 # disk's limit while the guest runs (_guest_follow); with G_UNPLUG=LUN, it
 # then deletes that disk (_guest_unplug). TIMEOUT and the
 # guest's I/O timeout are for the series kernel: RIG_SLOW (vm/run-tests, 3
-# on the debug kernel, which "test" also boots as the guest) stretches them.
+# on the debug kernel) stretches them.
 _guest_boot() {
 	local kind=$1 log=$2 limit=$((${3:-900} * ${RIG_SLOW:-1})) kernel initrd=/tmp/guest-initrd t0 rc pid
 	command -v qemu-system-x86_64 >/dev/null || _skip "qemu-system-x86 not installed"
@@ -106,6 +106,14 @@ _guest_boot() {
 	case "$kind" in
 	test)
 		kernel=$rig_build/arch/x86/boot/bzImage
+		# The debug kernel checks the host; as a nested TCG guest it
+		# stops in its own early boot (KASAN: wild-memory-access in
+		# handle_edge_irq, 7.3.4), so the guest is the series kernel.
+		if [ "${RIG_FLAVOUR:-}" = debug ]; then
+			kernel=${rig_build%/debug}/series/arch/x86/boot/bzImage
+			[ -s "$kernel" ] ||
+				_skip "the debug kernel does not boot as a nested guest, and the series kernel is not built (make build)"
+		fi
 		cp "$GUEST_DIR/initramfs.cpio" "$initrd"
 		;;
 	debian-6.1)
@@ -158,6 +166,12 @@ _guest_io() {
 		sed 's/.*io: \(write [0-9]* read [0-9]* compare [0-9]*\).*/\1/'
 }
 
+# _guest_sgio LOG LUN: the same of the guest's 4 MiB SG_IO commands
+_guest_sgio() {
+	_guest_line "$1" "lun $2 sgio:" |
+		sed 's/.*sgio: \(write [0-9]* read [0-9]* compare [0-9]*\).*/\1/'
+}
+
 # _guest_check LOG: what the issue asks of every LUN, checked exactly.
 _guest_check() {
 	local log=$1 lun line kb want_kb mtl
@@ -179,10 +193,19 @@ _guest_check() {
 			"$([ "$kb" -le "$want_kb" ] && echo yes || echo no)" yes
 		_expect "LUN $lun: 4 MiB direct I/O: write, read back, compare" \
 			"$(_guest_io "$log" "$lun")" "write 0 read 0 compare 0"
+		_expect "LUN $lun: 4 MiB SG_IO commands, ignoring the page: write, read back, compare" \
+			"$(_guest_sgio "$log" "$lun")" "write 0 read 0 compare 0"
 	done
 	_expect "no I/O errors in the guest's kernel log" \
 		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
 	_kmsg_since guest-boot >/tmp/guest.kmsg
 	_expect "host: pscsi refused no command of the guest as too large" \
 		"$(grep -c 'pSCSI: .*exceeds the host queue' /tmp/guest.kmsg)" 0
+	# SeaBIOS reads READ CAPACITY and REQUEST SENSE into buffers the
+	# host queue's DMA alignment refuses: pscsi carries them, says so
+	# once per disk, and fails none.
+	_expect "host: pscsi carried the firmware's misaligned buffers" \
+		"$(grep -q 'pSCSI: .*through pages of its own' /tmp/guest.kmsg && echo yes || echo no)" yes
+	_expect "host: pscsi split the guest's SG_IO commands" \
+		"$(grep -q 'pSCSI: .*splitting READ and WRITE commands' /tmp/guest.kmsg && echo yes || echo no)" yes
 }

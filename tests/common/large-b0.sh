@@ -20,8 +20,15 @@ _rw10_buf() {
 		"$(printf %02x $(($2 >> 8)))" "$(printf %02x $(($2 & 255)))" 00 2>&1
 }
 
+# _rw10_good SG read|write BLOCKS BLOCK_SIZE FILE WHAT: _rw10, which must
+# end GOOD (its report in $tmp/out, of the caller).
+_rw10_good() {
+	_rw10 "$1" "$2" "$3" "$4" "$5" >"$tmp/out"
+	_expect "$6: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
+}
+
 _large_b0() {
-	local serial=$1 pt lim lbs p0 b0 wb g g_sg tmp
+	local serial=$1 pt lim lbs p0 b0 wb g g_sg tmp big
 	_modprobe target_core_mod target_core_pscsi tcm_loop
 	_qemu_disk "$serial"
 	lbs=$(cat "/sys/block/${QDISK#/dev/}/queue/logical_block_size")
@@ -31,6 +38,7 @@ _large_b0() {
 	head -c $((1 << 20)) /dev/urandom >"$tmp/pattern"
 	dd if="$tmp/pattern" of="$QDISK" bs=64k oflag=direct status=none ||
 		_fail "writing the pattern to $QDISK"
+	_kmsg_mark "large-b0-$serial"
 	_pscsi_backstore "$serial" "$QDISK"
 	pt=$CFS/core/pscsi_0/$serial
 	_loop_lun naa.5001405000000030 0 "core/pscsi_0/$serial"
@@ -55,18 +63,33 @@ _large_b0() {
 		"$(cat "/sys/block/${g#/dev/}/queue/max_sectors_kb")" 256
 
 	# A READ of exactly the limit succeeds with the right data.
-	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >"$tmp/out"
-	_expect "READ of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
+	_rw10_good "$g_sg" read "$lim" "$lbs" "$tmp/read" "READ of $lim blocks"
 	_expect "READ of $lim blocks: data" "$(cmp -n $((lim * lbs)) "$tmp/read" "$tmp/pattern" && echo same)" same
 
 	# A WRITE of exactly the limit succeeds; read back through pscsi.
 	head -c $((lim * lbs)) /dev/urandom >"$tmp/new"
-	_rw10 "$g_sg" write "$lim" "$lbs" "$tmp/new" >"$tmp/out"
-	_expect "WRITE of $lim blocks: GOOD" "$(grep -o 'SCSI Status: Good' "$tmp/out")" "SCSI Status: Good"
+	_rw10_good "$g_sg" write "$lim" "$lbs" "$tmp/new" "WRITE of $lim blocks"
 	_rw10 "$g_sg" read "$lim" "$lbs" "$tmp/read" >/dev/null
 	_expect "WRITE of $lim blocks: data read back" "$(cmp "$tmp/read" "$tmp/new" && echo same)" same
 
-	# One block more: a clean ILLEGAL REQUEST, INVALID FIELD IN CDB, and no data lost.
+	# Four times the limit, as an SG_IO program sends it whatever the page
+	# says: pscsi splits the READ and the WRITE (split=Y, the default) and
+	# says so once.
+	big=$((lim * 4))
+	{ cat "$tmp/new"; tail -c +$((lim * lbs + 1)) "$tmp/pattern" | head -c $(((big - lim) * lbs)); } >"$tmp/want"
+	_rw10_good "$g_sg" read "$big" "$lbs" "$tmp/read" "split READ of $big blocks"
+	_expect "split READ of $big blocks: data" "$(cmp "$tmp/read" "$tmp/want" && echo same)" same
+	head -c $((big * lbs)) /dev/urandom >"$tmp/bignew"
+	_rw10_good "$g_sg" write "$big" "$lbs" "$tmp/bignew" "split WRITE of $big blocks"
+	dd if="$g" of="$tmp/read" bs=$((big * lbs)) count=1 iflag=direct status=none
+	_expect "split WRITE of $big blocks: on the disk" "$(cmp "$tmp/read" "$tmp/bignew" && echo same)" same
+	_expect "the log says once that pscsi splits" \
+		"$(_kmsg_since "large-b0-$serial" | grep -c "pSCSI: .*: splitting READ and WRITE commands larger than the host queue takes")" 1
+	head -c $((lim * lbs)) "$tmp/bignew" >"$tmp/new"
+
+	# Split off: one block more is a clean ILLEGAL REQUEST, INVALID FIELD
+	# IN CDB, and no data lost.
+	echo off >"$pt/attrib/split" || _fail "split=off"
 	_rw10 "$g_sg" read $((lim + 1)) "$lbs" "$tmp/read" >"$tmp/out"
 	_log "READ of $((lim + 1)) blocks: $(tr -s '\n ' ' ' <"$tmp/out" | cut -c1-200)"
 	_expect "READ of $((lim + 1)) blocks: Illegal Request" "$(grep -oi 'Illegal Request' "$tmp/out" | head -n1)" "Illegal Request"
@@ -84,5 +107,6 @@ _large_b0() {
 		"$(grep -oi 'Invalid field in cdb' "$tmp/out" | head -n1)" "Invalid field in cdb"
 	_expect "the log names the device and both sizes" \
 		"$(dmesg | grep -c "pSCSI: .*: $(((lim + 1) * lbs))-byte command exceeds the host queue: max_hw_sectors_kb 256")" 2
+	echo default >"$pt/attrib/split" || _fail "split=default"
 	_done
 }

@@ -209,6 +209,7 @@ _FAILED=0
 _done() { [ "$_FAILED" = 0 ] || _fail "some checks failed"; }
 
 _set_param() { echo "$1" >/sys/module/target_core_pscsi/parameters/block_limits || _fail "block_limits=$1"; }
+_set_split() { echo "$1" >/sys/module/target_core_pscsi/parameters/split || _fail "split=$1"; }
 
 # Byte strings are space-separated hex, as _inquiry prints them.
 _hex_head() { local -a b; read -ra b <<<"$1"; echo "${b[@]:0:$2}"; }
