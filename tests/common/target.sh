@@ -211,6 +211,13 @@ _done() { [ "$_FAILED" = 0 ] || _fail "some checks failed"; }
 _set_param() { echo "$1" >/sys/module/target_core_pscsi/parameters/block_limits || _fail "block_limits=$1"; }
 _set_split() { echo "$1" >/sys/module/target_core_pscsi/parameters/split || _fail "split=$1"; }
 
+# _bench: the path of the selftests' vhost_scsi_bench in BENCH, built
+# beside the rig's tools (scripts/build-tests.sh).
+_bench() {
+	BENCH=$(dirname "$(dirname "$(command -v vhost-scsi-bind)")")/kselftest/install/vhost_scsi/vhost_scsi_bench
+	[ -x "$BENCH" ] || _fail "no $BENCH (scripts/build-tests.sh builds it)"
+}
+
 # Byte strings are space-separated hex, as _inquiry prints them.
 _hex_head() { local -a b; read -ra b <<<"$1"; echo "${b[@]:0:$2}"; }
 _be32() { local -a b; read -ra b <<<"$1"; echo $((16#${b[$2]}${b[$2 + 1]}${b[$2 + 2]}${b[$2 + 3]})); }
