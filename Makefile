@@ -16,7 +16,7 @@ KSFT_ARGS ?=
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
-.PHONY: help test test-all baseline-test debug-test demo build baseline vm shell prepare \
+.PHONY: help test test-all baseline-test debug-test demo bench build baseline vm shell prepare \
 	series-export check checkpatch check-builds check-rig lint clean-runs kunit-arm64
 
 help:
@@ -27,6 +27,7 @@ help:
 	@echo "make debug-test      the same tests on the debug kernel (KASAN, UBSAN, KFENCE, lockdep,"
 	@echo "                     kmemleak...): any kernel report fails the run and names its test"
 	@echo "make demo            a guest behind vhost-scsi: fails with the feature off, works with it on"
+	@echo "make bench           the data path's cost: unpatched, block_limits off and on, host O_DIRECT"
 	@echo "make shell           interactive shell in the test VM (FLAVOUR=baseline or debug too)"
 	@echo "make build           build only; make vm: run only (no build)"
 	@echo "make prepare         apply series/ to the cache tree (prints its path)"
@@ -61,10 +62,15 @@ test-all:
 	$(MAKE) check-rig FLAVOUR=debug
 	$(MAKE) debug-test
 	$(MAKE) kunit-arm64
+	$(MAKE) bench
+
+# BENCH_REPS=5 BENCH_SECONDS=3: repetitions of each kernel, seconds a measurement
+bench:
+	scripts/bench.sh
 
 demo:
 	scripts/build.sh series
-	scripts/vm.py --flavour series --groups demo --timeout 1800 $(VMARGS)
+	scripts/vm.py --flavour series --groups demo --timeout 2400 $(VMARGS)
 
 build:
 	scripts/build.sh $(FLAVOUR)
@@ -97,12 +103,12 @@ kunit-arm64:
 	scripts/kunit-arm64.sh
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
-	tests/scenario/* tests/rigcheck/* tests/guest/* tests/demo/* .ci/run
+	tests/scenario/* tests/rigcheck/* tests/guest/[0-9]* tests/guest/guest-init tests/demo/* tests/bench/* .ci/run
 
 lint:
 	scripts/deps.sh
 	shellcheck -x -S warning $(SHELL_SOURCES)
-	python3 -m py_compile scripts/vm.py scripts/baseline-check.py vm/ktap.py
+	python3 -m py_compile scripts/vm.py scripts/baseline-check.py scripts/bench-report.py vm/ktap.py
 	@echo "lint: shellcheck and python compile clean"
 
 clean-runs:

@@ -3,6 +3,7 @@
 # What the nested guests of tests/guest boot, written to <build>/guest/:
 #   initramfs.cpio    busybox, sg_vpd, sg_dd, coreutils' dd and diffutils' cmp
 #                     (with the libraries they load) and tests/guest/guest-init
+#   bootsect.bin      tests/guest/bootsect.S, the boot sector SeaBIOS loads
 #   debian-6.1/       Debian 12's own kernel: vmlinuz, version, and
 #                     modules.cpio (virtio-scsi, sd and their dependencies),
 #                     appended to the initramfs when that kernel boots
@@ -40,6 +41,13 @@ install -m 0755 "$TOP/tests/guest/guest-init" "$stage/init"
 mv "$O/initramfs.cpio.tmp" "$O/initramfs.cpio"
 rm -rf "$stage"
 log "guest initramfs: $O/initramfs.cpio ($(($(stat -c %s "$O/initramfs.cpio") / 1024)) KiB)"
+
+# --- the boot sector of tests/guest/003-seabios-boot ----------------------
+as --32 -o "$O/bootsect.o" "$TOP/tests/guest/bootsect.S"
+ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o "$O/bootsect.bin" "$O/bootsect.o"
+rm -f "$O/bootsect.o"
+[ "$(stat -c %s "$O/bootsect.bin")" = 512 ] || die "bootsect.bin is not one 512-byte sector"
+log "guest boot sector: $O/bootsect.bin"
 
 # --- Debian 12's 6.1 kernel ------------------------------------------------
 # The newest 6.1 image the archive's bookworm suites offer (the metapackage

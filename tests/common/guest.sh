@@ -110,7 +110,9 @@ _guest_boot() {
 		# stops in its own early boot (KASAN: wild-memory-access in
 		# handle_edge_irq, 7.3.4), so the guest is the series kernel.
 		if [ "${RIG_FLAVOUR:-}" = debug ]; then
-			kernel=${rig_build%/debug}/series/arch/x86/boot/bzImage
+			# vm/init binds the series build folder there
+			# shellcheck disable=SC2154
+			kernel=${rig_series_build:-/nonexistent}/arch/x86/boot/bzImage
 			[ -s "$kernel" ] ||
 				_skip "the debug kernel does not boot as a nested guest, and the series kernel is not built (make build)"
 		fi
@@ -201,6 +203,10 @@ _guest_check() {
 	_kmsg_since guest-boot >/tmp/guest.kmsg
 	_expect "host: pscsi refused no command of the guest as too large" \
 		"$(grep -c 'pSCSI: .*exceeds the host queue' /tmp/guest.kmsg)" 0
+	# "... even in N whole pages": a buffer refused as laid out (before
+	# patch 15: "... refuses the buffer layout")
+	_expect "host: pscsi refused no buffer of the guest or its firmware" \
+		"$(grep -cE 'pSCSI: .*(refuses the buffer layout|exceeds the host queue, even in)' /tmp/guest.kmsg)" 0
 	# SeaBIOS reads READ CAPACITY and REQUEST SENSE into buffers the
 	# host queue's DMA alignment refuses: pscsi carries them, says so
 	# once per disk, and fails none.
