@@ -62,7 +62,6 @@ test-all:
 	$(MAKE) check-rig FLAVOUR=debug
 	$(MAKE) debug-test
 	$(MAKE) kunit-arm64
-	$(MAKE) bench
 
 # BENCH_REPS=5 BENCH_SECONDS=3: repetitions of each kernel, seconds a measurement
 bench:
