@@ -156,6 +156,22 @@ _guest_check_follow() {
 		"$(_guest_line "$1" "follow: restored" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "${kb0:-none}"
 }
 
+# _guest_host_log KMSG WHO: the host's kernel log KMSG of a guest boot
+# shows that pscsi refused WHO no command as too large ("... exceeds the
+# host queue: max_hw_sectors_kb N") and no buffer as laid out ("...
+# exceeds the host queue, even in N whole pages"), and carried the
+# firmware's misaligned buffers: SeaBIOS reads READ CAPACITY and REQUEST
+# SENSE into buffers the host queue's DMA alignment refuses, and pscsi
+# says once per disk that it carries them through its own pages.
+_guest_host_log() {
+	_expect "host: pscsi refused $2 no command as too large" \
+		"$(grep -c 'pSCSI: .*exceeds the host queue: max_hw' "$1")" 0
+	_expect "host: pscsi refused $2 no buffer" \
+		"$(grep -c 'pSCSI: .*exceeds the host queue, even in' "$1")" 0
+	_expect "host: pscsi carried the firmware's misaligned buffers" \
+		"$(grep -q 'pSCSI: .*through pages of its own' "$1" && echo yes || echo no)" yes
+}
+
 # _guest_line LOG PATTERN: the first GUEST line matching PATTERN.
 _guest_line() { tr -d '\r' <"$1" | grep -m1 -E "^GUEST $2"; }
 
@@ -201,17 +217,7 @@ _guest_check() {
 	_expect "no I/O errors in the guest's kernel log" \
 		"$(_guest_line "$log" 'kernel errors:' | sed 's/.*errors: //')" 0
 	_kmsg_since guest-boot >/tmp/guest.kmsg
-	_expect "host: pscsi refused no command of the guest as too large" \
-		"$(grep -c 'pSCSI: .*exceeds the host queue' /tmp/guest.kmsg)" 0
-	# "... even in N whole pages": a buffer refused as laid out (before
-	# patch 15: "... refuses the buffer layout")
-	_expect "host: pscsi refused no buffer of the guest or its firmware" \
-		"$(grep -cE 'pSCSI: .*(refuses the buffer layout|exceeds the host queue, even in)' /tmp/guest.kmsg)" 0
-	# SeaBIOS reads READ CAPACITY and REQUEST SENSE into buffers the
-	# host queue's DMA alignment refuses: pscsi carries them, says so
-	# once per disk, and fails none.
-	_expect "host: pscsi carried the firmware's misaligned buffers" \
-		"$(grep -q 'pSCSI: .*through pages of its own' /tmp/guest.kmsg && echo yes || echo no)" yes
+	_guest_host_log /tmp/guest.kmsg "the guest and its firmware"
 	_expect "host: pscsi split the guest's SG_IO commands" \
 		"$(grep -q 'pSCSI: .*splitting READ and WRITE commands' /tmp/guest.kmsg && echo yes || echo no)" yes
 }
