@@ -70,13 +70,22 @@ def main():
             print(f'not ok {n} - {test}: {got}{why}, expected {want}'
                   + (f' with "{text}"' if text else ''))
             failed += 1
-    # A group the run left out (make baseline-test GROUPS=...) is not missing.
+    # A group the run left out (make baseline-test GROUPS=...) is not
+    # missing, nor a test its ONLY glob left out (matched, as in
+    # vm/run-tests, against the name after the group).
     done = []
     if os.path.exists(os.path.join(run_dir, 'groups-done')):
         with open(os.path.join(run_dir, 'groups-done')) as f:
             done = f.read().split()
+    only = '*'
+    if os.path.exists(os.path.join(run_dir, 'only')):
+        with open(os.path.join(run_dir, 'only'), encoding='utf-8') as f:
+            only = f.read().strip() or '*'
     for glob, want, _, lineno in rules:
-        if lineno not in used and glob.split('/', 1)[0] in done:
+        group, _, name = glob.partition('/')
+        if only != '*' and not fnmatch.fnmatchcase(name, only):
+            continue
+        if lineno not in used and group in done:
             n += 1
             print(f'not ok {n} - {glob}: expected {want}, but no such test ran '
                   f'(baseline.expect line {lineno})')

@@ -319,6 +319,10 @@ def main():
     runs = os.path.join(vcache, 'runs')
     run_dir = os.path.join(runs, time.strftime('%Y%m%d-%H%M%S') + f'-{a.flavour}-{os.getpid()}')
     os.makedirs(run_dir)
+    if a.only:
+        # for scripts/baseline-check.py: the tests the run left out
+        with open(os.path.join(run_dir, 'only'), 'w', encoding='utf-8') as f:
+            f.write(a.only + '\n')
     latest = os.path.join(runs, 'latest')
     if os.path.islink(latest) or os.path.exists(latest):
         os.unlink(latest)
