@@ -37,10 +37,24 @@ kmake() {
 	log "make $what done in $((SECONDS - start))s"
 }
 
-# Configure when the fragment changed (or on first build).
+# Configure when the fragment changed (or on first build), or when an
+# option of it went missing: a make in the build folder while the tree was
+# at a patch before the option's Kconfig entry (a rebase stopped there)
+# drops it from .config.
 mapfile -t frags < <(config_fragments "$flavour")
 fhash=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
-if [ ! -f "$O/.config" ] || [ "$(cat "$O/.rig-config-hash" 2>/dev/null)" != "$fhash" ]; then
+fragment_lost() {
+	local line
+	[ "$flavour" != check ] || return 1
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$O/.config" || { log "$line went missing from .config"; return 0; } ;;
+		esac
+	done < <(cat "${frags[@]}")
+	return 1
+}
+if [ ! -f "$O/.config" ] || [ "$(cat "$O/.rig-config-hash" 2>/dev/null)" != "$fhash" ] ||
+   fragment_lost; then
 	log "configuring $flavour: tinyconfig + ${frags[*]##*/}"
 	make -C "$src" O="$O" tinyconfig >"$O/logs/config.log" 2>&1
 	(cd "$O" && "$src/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") \
