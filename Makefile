@@ -37,7 +37,7 @@ help:
 	@echo "make check-rig FLAVOUR=debug   and that KASAN, UBSAN and kmemleak reports are caught"
 	@echo "make lint            shellcheck the rig's scripts"
 	@echo "make kunit-arm64     the KUnit suite on arm64 with 64 KiB pages (QEMU, kunit.py)"
-	@echo "make test-all        everything: lint, check, check-rig (both), demo, test, debug-test,"
+	@echo "make test-all        everything: lint, check, check-rig (both), demo, test, bench, debug-test,"
 	@echo "                     kunit-arm64 (CI runs what fits in its time: see .ci/run)"
 
 test: build vm
@@ -60,6 +60,7 @@ test-all:
 	$(MAKE) demo
 	$(MAKE) test
 	$(MAKE) baseline-test
+	$(MAKE) bench
 	$(MAKE) check-rig FLAVOUR=debug
 	$(MAKE) debug-test
 	$(MAKE) kunit-arm64

@@ -8,7 +8,7 @@ set -euo pipefail
 
 HOST_PKGS=(gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils rsync kmod python3-ply python3-git
 	perl python3 qemu-system-x86 sg3-utils targetcli-fb python3-rtslib-fb dbus shellcheck
-	busybox-static zstd open-iscsi fio)
+	busybox-static zstd open-iscsi)
 # Extra packages a rig command needs only for itself (scripts/deps.sh PKG...).
 HOST_PKGS+=("$@")
 
