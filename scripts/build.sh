@@ -37,52 +37,48 @@ kmake() {
 	log "make $what done in $((SECONDS - start))s"
 }
 
-# Configure when the fragment changed (or on first build), or when an
-# option of it went missing: a make in the build folder while the tree was
-# at a patch before the option's Kconfig entry (a rebase stopped there)
-# drops it from .config.
-mapfile -t frags < <(config_fragments "$flavour")
-fhash=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
-fragment_lost() {
-	local line
-	[ "$flavour" != check ] || return 1
+# What .config breaks of the fragments: an option lost ("lost: LINE") or
+# one set that they unset. A patch-by-patch check build may predate an
+# option, which its tree's Kconfig then does not know.
+config_breaks() {
+	local line sym
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=*) grep -qxF "$line" "$O/.config" || { log "$line went missing from .config"; return 0; } ;;
+		CONFIG_*=*)
+			grep -qxF "$line" "$O/.config" && continue
+			sym=${line%%=*}
+			if [ "$flavour" = check ] &&
+			   ! grep -rqx "config ${sym#CONFIG_}" --include='Kconfig*' "$src"; then
+				continue
+			fi
+			echo "lost: $line" ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -q "^$sym=" "$O/.config"; then
+				echo "set although the fragment unsets it: $sym"
+			fi ;;
 		esac
 	done < <(cat "${frags[@]}")
-	return 1
 }
+
+# Configure when the fragment changed (or on first build), or when .config
+# no longer holds it: a make in the build folder while the tree was at a
+# patch before an option's Kconfig entry (a rebase stopped there) drops
+# the option.
+mapfile -t frags < <(config_fragments "$flavour")
+fhash=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$O/.config" ] || [ "$(cat "$O/.rig-config-hash" 2>/dev/null)" != "$fhash" ] ||
-   fragment_lost; then
+   [ -n "$(config_breaks)" ]; then
 	log "configuring $flavour: tinyconfig + ${frags[*]##*/}"
 	make -C "$src" O="$O" tinyconfig >"$O/logs/config.log" 2>&1
 	(cd "$O" && "$src/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") \
 		>>"$O/logs/config.log" 2>&1
 	make -C "$src" O="$O" olddefconfig >>"$O/logs/config.log" 2>&1
 	# Every option of the fragment must have survived olddefconfig.
-	bad=0
-	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=*)
-			grep -qxF "$line" "$O/.config" && continue
-			sym=${line%%=*}
-			# A patch-by-patch check build may predate the option.
-			if [ "$flavour" = check ] &&
-			   ! grep -rqx "config ${sym#CONFIG_}" --include='Kconfig*' "$src"; then
-				continue
-			fi
-			echo "  lost: $line" >&2; bad=1 ;;
-		"# CONFIG_"*" is not set")
-			# The option must not be set by anything else either.
-			sym=${line#\# }
-			sym=${sym%% *}
-			if grep -q "^$sym=" "$O/.config"; then
-				echo "  set although the fragment unsets it: $sym" >&2; bad=1
-			fi ;;
-		esac
-	done < <(cat "${frags[@]}")
-	[ "$bad" = 0 ] || die "kernel config options lost after olddefconfig (see $O/logs/config.log)"
+	bad=$(config_breaks)
+	[ -z "$bad" ] || { sed 's/^/  /' <<<"$bad" >&2
+		die "kernel config options lost after olddefconfig (see $O/logs/config.log)"; }
 	echo "$fhash" >"$O/.rig-config-hash"
 fi
 
