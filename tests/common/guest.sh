@@ -159,7 +159,7 @@ _guest_check_follow() {
 # _guest_host_log KMSG WHO: the host's kernel log KMSG of a guest boot
 # shows that pscsi refused WHO no command as too large ("... exceeds the
 # host queue: max_hw_sectors_kb N") and no buffer as laid out ("...
-# exceeds the host queue, even in N whole pages"), and carried the
+# exceeds the host queue, even in pages of its own"), and carried the
 # firmware's misaligned buffers: SeaBIOS reads READ CAPACITY and REQUEST
 # SENSE into buffers the host queue's DMA alignment refuses, and pscsi
 # says once per disk that it carries them through its own pages.
