@@ -4,6 +4,10 @@
 GROUPS  ?= kunit,kselftest,scenario,guest
 ONLY    ?=
 FLAVOUR ?= series
+# The kernel line: 7.3 (series/, the upstream submission), 6.12 or 6.1
+# (lts/<line>/). Each has its own cache folder; scripts/lib.sh maps it.
+KERNEL  ?= 7.3
+export KERNEL
 # Seconds for the whole VM on the series kernel; scripts/vm.py stretches it
 # (and every test's own timeout) for a slower flavour: x3 for debug.
 TIMEOUT ?= 2400
@@ -17,7 +21,8 @@ VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) 
 	$(if $(ONLY),--only '$(ONLY)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
 .PHONY: help test test-all baseline-test debug-test demo bench build baseline vm shell prepare \
-	series-export check checkpatch check-builds check-rig lint clean-runs kunit-arm64
+	series-export check checkpatch check-builds check-dirs check-rig lint clean-runs kunit-arm64 \
+	dkms stock stock-test stock-baseline
 
 help:
 	@echo "make test            build the series kernel and run all test groups"
@@ -37,6 +42,12 @@ help:
 	@echo "make check-rig FLAVOUR=debug   and that KASAN, UBSAN and kmemleak reports are caught"
 	@echo "make lint            shellcheck the rig's scripts"
 	@echo "make kunit-arm64     the KUnit suite on arm64 with 64 KiB pages (QEMU, kunit.py)"
+	@echo "make test KERNEL=6.12   the same on a kernel line's backport (6.12, 6.1; default 7.3)"
+	@echo "make dkms            pscsi-vpd-dkms_*.deb for Debian's 6.1 and 6.12 kernels (prints its path)"
+	@echo "make stock-test KERNEL=6.12   Debian's own image: dpkg -i headers and pscsi-vpd-dkms in"
+	@echo "                     the VM, dkms builds, then the kselftest, scenario and guest groups"
+	@echo "make stock-baseline KERNEL=6.12   the same image without the package: held to"
+	@echo "                     tests/baseline.expect"
 	@echo "make test-all        everything: lint, check, check-rig (both), demo, test, bench, debug-test,"
 	@echo "                     kunit-arm64 (CI runs what fits in its time: see .ci/run)"
 
@@ -64,6 +75,26 @@ test-all:
 	$(MAKE) check-rig FLAVOUR=debug
 	$(MAKE) debug-test
 	$(MAKE) kunit-arm64
+
+dkms:
+	scripts/dkms.sh
+
+# Debian's own kernel image of the line, with the package installed in the
+# VM by tests/stock (GROUPS=stock first), then the groups that need no KUnit.
+STOCK_GROUPS ?= stock,kselftest,scenario,guest
+stock:
+	$(MAKE) build FLAVOUR=series
+	scripts/stock.sh
+
+stock-test: stock
+	scripts/vm.py --flavour stock --groups $(STOCK_GROUPS) --timeout $(TIMEOUT) \
+		$(if $(ONLY),--only '$(ONLY)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
+
+# The same image without the package: the tests fail as on the baseline.
+stock-baseline: stock
+	-scripts/vm.py --flavour stock --groups kselftest,scenario --timeout $(TIMEOUT) \
+		$(if $(ONLY),--only '$(ONLY)') $(VMARGS)
+	scripts/baseline-check.py
 
 # BENCH_REPS=5 BENCH_SECONDS=3: repetitions of each kernel, seconds a measurement
 bench:
@@ -97,6 +128,10 @@ checkpatch:
 check-builds:
 	scripts/check.sh builds
 
+# Each patch builds, compiling only the folders the series touches (CI).
+check-dirs:
+	scripts/check.sh dirs
+
 check-rig: build
 	scripts/check-rig.sh $(FLAVOUR)
 
@@ -104,7 +139,8 @@ kunit-arm64:
 	scripts/kunit-arm64.sh
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
-	tests/scenario/* tests/rigcheck/* tests/guest/[0-9]* tests/guest/guest-init tests/demo/* tests/bench/* .ci/run
+	tests/scenario/* tests/rigcheck/* tests/guest/[0-9]* tests/guest/guest-init tests/demo/* tests/bench/* \
+	tests/stock/* vm/stock-init dkms/postinst.in dkms/prerm.in .ci/run
 
 lint:
 	scripts/deps.sh

@@ -27,12 +27,18 @@ archive_uri() {
 			/etc/apt/sources.list)
 	fi
 	[ -n "$uri" ] || die "no Debian archive found in /etc/apt: cannot add $KSUITE"
+	# Security suites live in their own archive beside the main one.
+	case "$KSUITE" in
+	*-security) uri=${uri%/}-security ;;
+	esac
 	echo "$uri"
 }
 
 src=/etc/apt/sources.list.d/pscsi-vpd-$KSUITE.sources
 changed=0
-if [ ! -f "$src" ]; then
+# Debian 12 lists bookworm-security already; add a suite only when no
+# configured source offers the package.
+if [ ! -f "$src" ] && [ -z "$(archive_versions)" ]; then
 	uri=$(archive_uri)
 	log "adding apt source $KSUITE from $uri"
 	cat >"$src" <<EOF

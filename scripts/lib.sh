@@ -3,12 +3,35 @@
 # Common settings and helpers for the rig's scripts. Sourced, never run.
 # shellcheck disable=SC2034 # the variables are used by the scripts that source this
 
-# The kernel the series is based on: Debian's linux-source-7.3 package.
-KPKG=linux-source-7.3
-KVER_DEB=7.3.4-1~bpo13+1
-KSUITE=trixie-backports
-
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The kernel line (make ... KERNEL=6.12): which Debian linux-source package
+# the series of that line is based on, and where that series lives. 7.3 is
+# the upstream submission (series/); the LTS lines are backports of it
+# (lts/<line>/, each with a cover letter of what differs).
+KERNEL=${KERNEL:-7.3}
+case "$KERNEL" in
+7.3)
+	KPKG=linux-source-7.3
+	KVER_DEB=7.3.4-1~bpo13+1
+	KSUITE=trixie-backports
+	SERIES_DIR=$TOP/series ;;
+6.12)
+	KPKG=linux-source-6.12
+	KVER_DEB=6.12.117-1~deb12u1
+	KSUITE=bookworm-security
+	SERIES_DIR=$TOP/lts/6.12 ;;
+6.1)
+	KPKG=linux-source-6.1
+	KVER_DEB=6.1.192-2
+	KSUITE=bookworm-security
+	SERIES_DIR=$TOP/lts/6.1 ;;
+*)
+	die "KERNEL=$KERNEL: no series for that kernel line (7.3, 6.12 or 6.1)" ;;
+esac
 # Everything large lives outside the clone, keyed by the base version, so
 # that CI and later runs reuse it.
 CACHE=${PSCSI_VPD_CACHE:-/var/cache/pscsi-vpd}
@@ -17,12 +40,9 @@ BASE_TREE=$VCACHE/linux          # git tree: tag "base" = pristine source
 BUILD_ROOT=$VCACHE/build         # one O= folder per flavour
 JOBS=${JOBS:-$(nproc)}
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
 # Flavours: "series" (base + patches), "debug" (the same tree with
 # kernel/debug.config: KASAN, UBSAN, KFENCE, lockdep, kmemleak...),
-# "baseline" (pristine 7.3) and "check" (scripts/check.sh: the series one
+# "baseline" (the pristine source of the line) and "check" (scripts/check.sh: the series one
 # patch at a time). Each has its own build folder.
 tree_of() {
 	case "$1" in
@@ -45,7 +65,7 @@ slow_of() {
 
 # The patches, in order: every numbered file but the cover letter.
 series_patches() {
-	find "$TOP/series" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+	find "$SERIES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 		! -name '0000-*' | sort
 }
 
