@@ -75,6 +75,12 @@ test-all:
 	$(MAKE) check-rig FLAVOUR=debug
 	$(MAKE) debug-test
 	$(MAKE) kunit-arm64
+	$(MAKE) test KERNEL=6.12
+	$(MAKE) stock-test KERNEL=6.12
+	$(MAKE) stock-baseline KERNEL=6.12
+	$(MAKE) test KERNEL=6.1
+	$(MAKE) stock-test KERNEL=6.1
+	$(MAKE) stock-baseline KERNEL=6.1
 
 dkms:
 	scripts/dkms.sh

@@ -78,7 +78,8 @@ builds() {
 
 # dirs: one configured, prepared build folder (O= build/check-dirs), and
 # after each patch: the fragments merged again (a patch may add an option
-# of series.config), the touched kernel folders and the selftests built.
+# of series.config), the touched kernel folders built, and the selftests
+# when the patch changes them.
 dirs() {
 	local dir O i=0 p frags logf
 	dir=$(tree_of check)
@@ -103,7 +104,7 @@ dirs() {
 		if { (cd "$O" && "$dir/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") &&
 		     make -C "$dir" O="$O" olddefconfig &&
 		     make -C "$dir" O="$O" -j"$JOBS" drivers/target/ drivers/vhost/ fs/configfs/ &&
-		     if [ -d "$dir/tools/testing/selftests/vhost_scsi" ]; then
+		     if [ -n "$(git -C "$dir" diff --name-only HEAD~1 HEAD -- tools/testing/selftests)" ]; then
 			make -C "$dir" O="$O" headers &&
 			make -C "$dir/tools/testing/selftests" O="$O/kselftest" TARGETS=vhost_scsi \
 				KHDR_INCLUDES="-isystem $O/usr/include"

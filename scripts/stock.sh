@@ -34,10 +34,12 @@ mkdir -p "$O" "$SC/debs"
 
 # The image of the line's version: linux-image-<abi>-amd64 at $KVER_DEB
 # (6.1.0-56-amd64 for 6.1.192-2, 6.12.117+deb12-amd64 for 6.12.117-1~deb12u1).
+# apt-cache show exits 0 with "E: No packages found" for a missing version.
+has_version() { apt-cache show "$1=$KVER_DEB" 2>/dev/null | grep '^Package:' >/dev/null; }
 img=
 for p in $(apt-cache pkgnames "linux-image-$KERNEL." | sort); do
 	[[ "$p" =~ ^linux-image-${KERNEL//./\\.}\.[0-9]+[-+][a-z0-9]+-amd64$ ]] || continue
-	apt-cache show "$p=$KVER_DEB" >/dev/null 2>&1 && { img=$p; break; }
+	has_version "$p" && { img=$p; break; }
 done
 [ -n "$img" ] || die "the archive has no linux-image-$KERNEL.*-amd64 at $KVER_DEB"
 krel=${img#linux-image-}
@@ -53,7 +55,7 @@ deps=$(apt-cache show "$hdr=$KVER_DEB" | sed -n 's/^Depends: *//p' | head -n1 | 
 for p in "$img" "$hdr" $deps; do
 	ls "$SC/debs/${p}_"*.deb >/dev/null 2>&1 && continue
 	want=$p
-	apt-cache show "$p=$KVER_DEB" >/dev/null 2>&1 && want=$p=$KVER_DEB
+	has_version "$p" && want=$p=$KVER_DEB
 	log "downloading $want"
 	(cd "$SC/debs" && apt-get download -q "$want") >&2
 done
@@ -112,5 +114,5 @@ for d in kselftest rig-tools guest arch; do ln -sfn "$series/$d" "$O/$d"; done
 # The package under test, built from this checkout.
 deb=$("$TOP/scripts/dkms.sh" | tail -n1)
 [ -f "$deb" ] || die "scripts/dkms.sh made no package"
-ln -sfn "$deb" "$O/debs/$(basename "$deb")"
+cp "$deb" "$O/debs/"
 log "stock $KERNEL: Debian $img $KVER_DEB, $(basename "$deb")"

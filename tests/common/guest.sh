@@ -101,6 +101,7 @@ _guest_check_unplug() {
 # on the debug kernel) stretches them.
 _guest_boot() {
 	local kind=$1 log=$2 limit=$((${3:-900} * ${RIG_SLOW:-1})) kernel initrd=/tmp/guest-initrd t0 rc pid
+	G_KERNEL=$kind
 	command -v qemu-system-x86_64 >/dev/null || _skip "qemu-system-x86 not installed"
 	[ -s "$GUEST_DIR/initramfs.cpio" ] || _fail "no $GUEST_DIR/initramfs.cpio: run scripts/guest.sh"
 	case "$kind" in
@@ -152,6 +153,14 @@ _guest_check_follow() {
 	kb0=$(_guest_line "$1" "follow: ready" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')
 	_expect "LUN $G_FOLLOW: host lowers max_sectors_kb to $G_FOLLOW_KB: the guest's queue follows by itself" \
 		"$(_guest_line "$1" "follow: changed" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "$G_FOLLOW_KB"
+	if [ "${RIG_KERNEL:-7.3}" = 6.1 ] && [ "${G_KERNEL:-}" = test ]; then
+		# The guest is the 6.1 line's own kernel, whose sd sets
+		# max_sectors on its first scan and later only lowers it
+		# (sd_revalidate_disk()): it rescans, and stays where it is.
+		_expect "LUN $G_FOLLOW: host restores it: a 6.1 guest keeps ${G_FOLLOW_KB} (its sd only lowers max_sectors after the first scan)" \
+			"$(_guest_line "$1" "follow: restored" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "$G_FOLLOW_KB"
+		return
+	fi
 	_expect "LUN $G_FOLLOW: host restores it: the guest's queue is back at ${kb0:-?}" \
 		"$(_guest_line "$1" "follow: restored" | sed 's/.*max_sectors_kb \([0-9]*\).*/\1/')" "${kb0:-none}"
 }
