@@ -293,6 +293,13 @@ fill() {
 
 fill "$TOP/dkms/dkms.conf.in" >"$src/dkms.conf"
 cp "$TOP/dkms/Makefile" "$src/Makefile"
+# The modules replace modules of the kernel itself, which carry no
+# MODULE_VERSION: dkms finds the versions equal and would not install them
+# ("exactly matches what is already found in kernel"). dkms's own list of
+# modules whose version check is overridden says that this replacement is
+# the point (dkms: force_installation()).
+mkdir -p "$stage/usr/share/dkms/modules_to_force_install"
+echo "${NAME}_version-override" >"$stage/usr/share/dkms/modules_to_force_install/$NAME"
 doc=$stage/usr/share/doc/$PKG
 mkdir -p "$doc"
 cp "$TOP/dkms/README.md" "$doc/README.md"

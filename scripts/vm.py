@@ -183,8 +183,7 @@ def qemu_argv(a, build, run_dir):
     if a.flavour == 'stock':
         # Debian's own kernel (scripts/stock.sh): vm/stock-init in its
         # initramfs mounts the root with the image's files on top.
-        cmdline += [f'rig_stock_root={os.path.realpath(os.path.join(build, "root"))}',
-                    'rig_stock=1']
+        cmdline += ['rig_stock=1']
     if a.only:
         cmdline.append(f'rig_only={a.only}')
     if a.ksft_args:
@@ -196,7 +195,13 @@ def qemu_argv(a, build, run_dir):
             '-smp', str(a.smp), '-m', a.mem, '-nodefaults', '-no-user-config',
             '-display', 'none', '-no-reboot', '-nic', 'none',
             '-kernel', kernel, '-append', ' '.join(c for c in cmdline if c),
-            *(['-initrd', os.path.join(build, 'initrd.cpio')] if a.flavour == 'stock' else []),
+            *(['-initrd', os.path.join(build, 'initrd.cpio'),
+               # the image's files, a share of their own: overlayfs
+               # refuses a layer inside another layer's file system tree
+               '-fsdev', f'local,id=stock,path={os.path.realpath(os.path.join(build, "root"))},'
+               'security_model=none,readonly=on,multidevs=remap',
+               '-device', 'virtio-9p-pci,fsdev=stock,mount_tag=stock']
+              if a.flavour == 'stock' else []),
             '-fsdev', 'local,id=root,path=/,security_model=none,readonly=on,multidevs=remap',
             '-device', 'virtio-9p-pci,fsdev=root,mount_tag=/dev/root',
             '-fsdev', f'local,id=out,path={run_dir},security_model=none',
