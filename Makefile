@@ -86,8 +86,9 @@ dkms:
 	scripts/dkms.sh
 
 # Debian's own kernel image of the line, with the package installed in the
-# VM by tests/stock (GROUPS=stock first), then the groups that need no KUnit.
-STOCK_GROUPS ?= stock,kselftest,scenario,guest
+# VM by tests/stock (GROUPS=stock first), then the groups that need no KUnit,
+# and removed by tests/unstock at the end.
+STOCK_GROUPS ?= stock,kselftest,scenario,guest,unstock
 stock:
 	$(MAKE) build FLAVOUR=series
 	scripts/stock.sh
@@ -146,7 +147,7 @@ kunit-arm64:
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
 	tests/scenario/* tests/rigcheck/* tests/guest/[0-9]* tests/guest/guest-init tests/demo/* tests/bench/* \
-	tests/stock/* vm/stock-init dkms/postinst.in dkms/prerm.in .ci/run
+	tests/stock/* tests/unstock/* vm/stock-init dkms/postinst.in dkms/prerm.in .ci/run
 
 lint:
 	scripts/deps.sh
