@@ -71,19 +71,8 @@ if [ ! -s "$d/vmlinuz" ] || [ ! -s "$d/modules.cpio" ]; then
 	# host computes it against the image's own modules.dep.
 	depmod -b "$d/root" "$kver"
 	mst=$d/mstage
-	mkdir -p "$mst/lib/modules/$kver"
-	: >"$mst/lib/modules/insmod-order"
-	modprobe -d "$d/root" -S "$kver" -a --show-depends virtio_pci virtio_scsi sd_mod sg |
-		awk '$1 == "insmod" {print $2}' | while read -r ko; do
-			base=$(basename "$ko")
-			case "$base" in
-			*.ko.xz) xz -dc "$ko" >"$mst/lib/modules/$kver/${base%.xz}"; base=${base%.xz} ;;
-			*.ko.zst) zstd -qdc "$ko" >"$mst/lib/modules/$kver/${base%.zst}"; base=${base%.zst} ;;
-			*) cp "$ko" "$mst/lib/modules/$kver/$base" ;;
-			esac
-			grep -qxF "$base" "$mst/lib/modules/insmod-order" ||
-				echo "$base" >>"$mst/lib/modules/insmod-order"
-		done
+	stage_modules "$d/root" "$kver" "$mst/lib/modules/$kver" "$mst/lib/modules/insmod-order" \
+		virtio_pci virtio_scsi sd_mod sg
 	[ -s "$mst/lib/modules/insmod-order" ] || die "no modules found for $kver"
 	(cd "$mst" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$d/modules.cpio"
 	echo "$kver ($img $(dpkg-deb -f "$d"/deb/*.deb Version))" >"$d/version"

@@ -83,3 +83,24 @@ archive_versions() {
 	apt-cache madison "$KPKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'
 }
 archive_has_pin() { archive_versions | grep -qxF "$KVER_DEB"; }
+
+# stage_modules ROOT KREL DIR ORDER MODULE...: the modules of the kernel
+# KREL unpacked at ROOT (a Debian image) that MODULE... need, in the order
+# modprobe would load them, decompressed into DIR, their file names
+# appended to ORDER: what an initramfs insmods one by one.
+stage_modules() {
+	local root=$1 krel=$2 dir=$3 order=$4 ko base
+	shift 4
+	mkdir -p "$dir"
+	touch "$order"
+	modprobe -d "$root" -S "$krel" -a --show-depends "$@" |
+		awk '$1 == "insmod" {print $2}' | while read -r ko; do
+			base=$(basename "$ko")
+			case "$base" in
+			*.ko.xz) xz -dc "$ko" >"$dir/${base%.xz}"; base=${base%.xz} ;;
+			*.ko.zst) zstd -qdc "$ko" >"$dir/${base%.zst}"; base=${base%.zst} ;;
+			*) cp "$ko" "$dir/$base" ;;
+			esac
+			grep -qxF "$base" "$order" || echo "$base" >>"$order"
+		done
+}

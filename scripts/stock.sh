@@ -87,18 +87,8 @@ busybox=$(dpkg -L busybox-static 2>/dev/null | grep -m1 '/busybox$' || true)
 [ -n "$busybox" ] && [ -x "$busybox" ] || die "no static busybox: run scripts/deps.sh"
 cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
-: >"$stage/lib/modules/insmod-order"
-modprobe -d "$SC/root" -S "$krel" -a --show-depends virtio_pci 9pnet_virtio 9p overlay |
-	awk '$1 == "insmod" {print $2}' | while read -r ko; do
-		base=$(basename "$ko")
-		case "$base" in
-		*.ko.xz) xz -dc "$ko" >"$stage/lib/modules/${base%.xz}"; base=${base%.xz} ;;
-		*.ko.zst) zstd -qdc "$ko" >"$stage/lib/modules/${base%.zst}"; base=${base%.zst} ;;
-		*) cp "$ko" "$stage/lib/modules/$base" ;;
-		esac
-		grep -qxF "$base" "$stage/lib/modules/insmod-order" ||
-			echo "$base" >>"$stage/lib/modules/insmod-order"
-	done
+stage_modules "$SC/root" "$krel" "$stage/lib/modules" "$stage/lib/modules/insmod-order" \
+	virtio_pci 9pnet_virtio 9p overlay
 grep -q '^9p\.ko$' "$stage/lib/modules/insmod-order" || die "no 9p module in $img"
 install -m 0755 "$TOP/vm/stock-init" "$stage/init"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$O/initrd.cpio"
