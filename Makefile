@@ -49,7 +49,8 @@ help:
 	@echo "make stock-baseline KERNEL=6.12   the same image without the package: held to"
 	@echo "                     tests/baseline.expect"
 	@echo "make test-all        everything: lint, check, check-rig (both), demo, test, bench, debug-test,"
-	@echo "                     kunit-arm64 (CI runs what fits in its time: see .ci/run)"
+	@echo "                     kunit-arm64, then test, stock-test and stock-baseline for 6.12 and 6.1"
+	@echo "                     (CI runs what fits in its time: see .ci/run)"
 
 test: build vm
 
