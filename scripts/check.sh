@@ -56,13 +56,21 @@ checkpatch() {
 	return "$bad"
 }
 
-builds() {
-	local dir i=0 p
+# reset_check_tree: the check worktree of the cache tree, at "base" with
+# nothing applied (created the first time); prints its path.
+reset_check_tree() {
+	local dir
 	dir=$(tree_of check)
 	[ -d "$dir" ] || git -C "$BASE_TREE" worktree add -q --detach "$dir" base
 	git -C "$dir" am --abort >/dev/null 2>&1 || true
 	git -C "$dir" checkout -q --detach base
 	git -C "$dir" reset -q --hard base
+	echo "$dir"
+}
+
+builds() {
+	local dir i=0 p
+	dir=$(reset_check_tree)
 	for p in "${patches[@]}"; do
 		i=$((i + 1))
 		git -C "$dir" am -q "$p" || die "$(basename "$p") does not apply"
@@ -82,14 +90,10 @@ builds() {
 # when the patch changes them.
 dirs() {
 	local dir O i=0 p frags logf
-	dir=$(tree_of check)
+	dir=$(reset_check_tree)
 	O=$BUILD_ROOT/check-dirs
 	mkdir -p "$O"
 	mapfile -t frags < <(config_fragments series)
-	[ -d "$dir" ] || git -C "$BASE_TREE" worktree add -q --detach "$dir" base
-	git -C "$dir" am --abort >/dev/null 2>&1 || true
-	git -C "$dir" checkout -q --detach base
-	git -C "$dir" reset -q --hard base
 	logf=$VCACHE/check-dirs-0.log
 	log "preparing $O (tinyconfig + ${frags[*]##*/}, modules_prepare, headers)"
 	{ make -C "$dir" O="$O" tinyconfig &&
