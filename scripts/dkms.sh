@@ -33,18 +33,16 @@ OUTDIR=$CACHE/dkms
 
 # --- which lines --------------------------------------------------------
 # line_info LINE: lib.sh's SERIES_DIR, BASE_TREE, KPKG and KVER_DEB of a
-# line, one a line (lib.sh maps KERNEL= when sourced).
+# line and how many patches its series has (series_patches), one a line
+# (lib.sh maps KERNEL= when sourced).
 line_info() {
 	(
 		KERNEL=$1
 		# shellcheck source=scripts/lib.sh
 		. "$TOP/scripts/lib.sh"
-		printf '%s\n' "$SERIES_DIR" "$BASE_TREE" "$KPKG" "$KVER_DEB"
+		printf '%s\n' "$SERIES_DIR" "$BASE_TREE" "$KPKG" "$KVER_DEB" \
+			"$(series_patches 2>/dev/null | wc -l)"
 	)
-}
-
-has_patches() {
-	[ -d "$1" ] && [ -n "$(find "$1" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | head -n1)" ]
 }
 
 read -r -a want <<<"${DKMS_LINES:-${SUPPORTED[*]}}"
@@ -56,8 +54,8 @@ for L in "${want[@]}"; do
 	*) die "DKMS_LINES: no kernel line '$L' (lines: ${SUPPORTED[*]})" ;;
 	esac
 	mapfile -t info < <(line_info "$L")
-	[ "${#info[@]}" = 4 ] || die "scripts/lib.sh does not know KERNEL=$L"
-	if ! has_patches "${info[0]}"; then
+	[ "${#info[@]}" = 5 ] || die "scripts/lib.sh does not know KERNEL=$L"
+	if [ "${info[4]}" = 0 ]; then
 		log "$L: no patches in ${info[0]#"$TOP"/}: line left out"
 		continue
 	fi
