@@ -332,6 +332,26 @@ msg=$(make -s -C "$src" PSCSI_VPD_KVER=5.10.0-1-amd64 check 2>&1) &&
 	die "the DKMS Makefile accepted a 5.10 kernel"
 grep -qF "for Linux $linelist only" <<<"$msg" ||
 	die "the DKMS Makefile's message for another line is unexpected: $msg"
+# Headers of another point release of a line: the kernel's own modules
+# go to built/ unchanged, never the package's older sources.
+L=${lines[0]}
+fake=$(mktemp -d)
+mkdir -p "$fake/kdir" "$fake/kmods/drivers/target" "$fake/kmods/drivers/vhost" "$fake/src"
+printf 'kernelversion:\n\t@echo %s.9999\n' "$L" >"$fake/kdir/Makefile"
+printf 'stock target_core_mod\n' | xz >"$fake/kmods/drivers/target/target_core_mod.ko.xz"
+printf 'stock target_core_pscsi\n' >"$fake/kmods/drivers/target/target_core_pscsi.ko"
+printf 'stock vhost_scsi\n' | xz >"$fake/kmods/drivers/vhost/vhost_scsi.ko.xz"
+cp -a "$src/." "$fake/src/"
+msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" \
+	PSCSI_VPD_KMODS="$fake/kmods" modules 2>&1) ||
+	die "the DKMS Makefile failed for another point release of $L: $msg"
+grep -qF "is Linux $L.9999, the package's $L sources are of" <<<"$msg" ||
+	die "the DKMS Makefile did not warn about another point release of $L: $msg"
+for m in target_core_mod target_core_pscsi vhost_scsi; do
+	[ "$(cat "$fake/src/built/$m.ko")" = "stock $m" ] ||
+		die "the DKMS Makefile did not take the kernel's own $m for another point release"
+done
+rm -rf "$fake"
 
 mkdir -p "$stage/DEBIAN"
 for s in postinst prerm; do
