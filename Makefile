@@ -123,7 +123,7 @@ shell: build
 
 prepare:
 	scripts/prepare.sh series
-	@. scripts/lib.sh && echo "series tree: $$BASE_TREE (branch series; edit, commit, make series-export)"
+	@bash -c '. scripts/lib.sh && echo "series tree: $$BASE_TREE (branch series; edit, commit, make series-export)"'
 
 series-export:
 	scripts/series-export.sh

@@ -71,10 +71,8 @@ fhash=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$O/.config" ] || [ "$(cat "$O/.rig-config-hash" 2>/dev/null)" != "$fhash" ] ||
    [ -n "$(config_breaks)" ]; then
 	log "configuring $flavour: tinyconfig + ${frags[*]##*/}"
-	make -C "$src" O="$O" tinyconfig >"$O/logs/config.log" 2>&1
-	(cd "$O" && "$src/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") \
-		>>"$O/logs/config.log" 2>&1
-	make -C "$src" O="$O" olddefconfig >>"$O/logs/config.log" 2>&1
+	configure_tree "$src" "$O" "${frags[@]}" >"$O/logs/config.log" 2>&1 ||
+		die "configuring $flavour failed: $O/logs/config.log"
 	# Every option of the fragment must have survived olddefconfig.
 	bad=$(config_breaks)
 	[ -z "$bad" ] || { sed 's/^/  /' <<<"$bad" >&2

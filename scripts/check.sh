@@ -96,17 +96,14 @@ dirs() {
 	mapfile -t frags < <(config_fragments series)
 	logf=$VCACHE/check-dirs-0.log
 	log "preparing $O (tinyconfig + ${frags[*]##*/}, modules_prepare, headers)"
-	{ make -C "$dir" O="$O" tinyconfig &&
-	  (cd "$O" && "$dir/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") &&
-	  make -C "$dir" O="$O" olddefconfig &&
+	{ configure_tree "$dir" "$O" "${frags[@]}" &&
 	  make -C "$dir" O="$O" -j"$JOBS" modules_prepare; } >"$logf" 2>&1 ||
 		{ tail -n 15 "$logf"; die "preparing the check build failed: $logf"; }
 	for p in "${patches[@]}"; do
 		i=$((i + 1))
 		git -C "$dir" am -q "$p" || die "$(basename "$p") does not apply"
 		logf=$VCACHE/check-dirs-$i.log
-		if { (cd "$O" && "$dir/scripts/kconfig/merge_config.sh" -m .config "${frags[@]}") &&
-		     make -C "$dir" O="$O" olddefconfig &&
+		if { merge_fragments "$dir" "$O" "${frags[@]}" &&
 		     make -C "$dir" O="$O" -j"$JOBS" drivers/target/ drivers/vhost/ fs/configfs/ &&
 		     if [ -n "$(git -C "$dir" diff --name-only HEAD~1 HEAD -- tools/testing/selftests)" ]; then
 			make -C "$dir" O="$O" headers &&

@@ -78,6 +78,20 @@ config_fragments() {
 	[ "$1" != debug ] || echo "$TOP/kernel/debug.config"
 }
 
+# configure_tree SRC O FRAGMENT...: O's .config from tinyconfig with the
+# fragments merged; merge_fragments SRC O FRAGMENT...: the fragments
+# merged again into O's .config. Both end with olddefconfig and print
+# kconfig's output, for the caller's log.
+configure_tree() {
+	make -C "$1" O="$2" tinyconfig && merge_fragments "$@"
+}
+merge_fragments() {
+	local src=$1 O=$2
+	shift 2
+	(cd "$O" && "$src/scripts/kconfig/merge_config.sh" -m .config "$@") &&
+		make -C "$src" O="$O" olddefconfig
+}
+
 # Versions of the source package the archive offers, one a line.
 archive_versions() {
 	apt-cache madison "$KPKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'
