@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Hold a baseline run (unpatched 7.3) to tests/baseline.expect.
+"""Hold a baseline run to tests/baseline.expect: unpatched 7.3 (make
+baseline-test), or Debian's own kernel image without pscsi-vpd-dkms (make
+stock-baseline: a stock run that never ran the group "stock", which
+installs the package).
 
 Reads the TAP files of a run folder (default: the version cache's
-runs/latest, which `make baseline-test` has just written) and prints TAP:
+runs/latest, which either command has just written) and prints TAP:
 one line per test, ok when its outcome is the expected one, then one line
 per expectation of a group the run finished that matched no test, and the
 summary "N passed, N failed".
@@ -46,8 +49,14 @@ def main():
                                 check=True, capture_output=True, text=True).stdout.strip()
         run_dir = os.path.join(vcache, 'runs', 'latest')
     run_dir = os.path.realpath(run_dir)
-    if '-baseline-' not in os.path.basename(run_dir):
-        sys.exit(f'error: {run_dir} is not a baseline run (make baseline-test)')
+    done = []
+    if os.path.exists(os.path.join(run_dir, 'groups-done')):
+        with open(os.path.join(run_dir, 'groups-done')) as f:
+            done = f.read().split()
+    name = os.path.basename(run_dir)
+    if '-baseline-' not in name and ('-stock-' not in name or 'stock' in done):
+        sys.exit(f'error: {run_dir} is not a baseline run '
+                 '(make baseline-test, or make stock-baseline without the package)')
     rules = expectations(a.expect)
     used = set()
     passed = failed = 0
@@ -73,10 +82,6 @@ def main():
     # A group the run left out (make baseline-test GROUPS=...) is not
     # missing, nor a test its ONLY glob left out (matched, as in
     # vm/run-tests, against the name after the group).
-    done = []
-    if os.path.exists(os.path.join(run_dir, 'groups-done')):
-        with open(os.path.join(run_dir, 'groups-done')) as f:
-            done = f.read().split()
     only = '*'
     if os.path.exists(os.path.join(run_dir, 'only')):
         with open(os.path.join(run_dir, 'only'), encoding='utf-8') as f:
