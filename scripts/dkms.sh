@@ -291,6 +291,7 @@ fill() {
 
 fill "$TOP/dkms/dkms.conf.in" >"$src/dkms.conf"
 cp "$TOP/dkms/Makefile" "$src/Makefile"
+cp "$TOP/dkms/release.sh" "$TOP/dkms/post-build.sh" "$src/"
 # The modules replace modules of the kernel itself, which carry no
 # MODULE_VERSION: dkms finds the versions equal and would not install them
 # ("exactly matches what is already found in kernel"). dkms's own list of
@@ -332,25 +333,34 @@ msg=$(make -s -C "$src" PSCSI_VPD_KVER=5.10.0-1-amd64 check 2>&1) &&
 	die "the DKMS Makefile accepted a 5.10 kernel"
 grep -qF "for Linux $linelist only" <<<"$msg" ||
 	die "the DKMS Makefile's message for another line is unexpected: $msg"
-# Headers of another point release of a line: the kernel's own modules
-# go to built/ unchanged, never the package's older sources.
+# Headers of another release of a line (here an upstream version the
+# sources are not of, with no headers package): the Makefile builds
+# nothing and says why, and dkms.conf sets OBSOLETE_BY so that dkms
+# installs nothing for that kernel.
 L=${lines[0]}
 fake=$(mktemp -d)
-mkdir -p "$fake/kdir" "$fake/kmods/drivers/target" "$fake/kmods/drivers/vhost" "$fake/src"
+mkdir -p "$fake/kdir" "$fake/src"
 printf 'kernelversion:\n\t@echo %s.9999\n' "$L" >"$fake/kdir/Makefile"
-printf 'stock target_core_mod\n' | xz >"$fake/kmods/drivers/target/target_core_mod.ko.xz"
-printf 'stock target_core_pscsi\n' >"$fake/kmods/drivers/target/target_core_pscsi.ko"
-printf 'stock vhost_scsi\n' | xz >"$fake/kmods/drivers/vhost/vhost_scsi.ko.xz"
 cp -a "$src/." "$fake/src/"
-msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" \
-	PSCSI_VPD_KMODS="$fake/kmods" modules 2>&1) ||
-	die "the DKMS Makefile failed for another point release of $L: $msg"
-grep -qF "is Linux $L.9999, the package's $L sources are of" <<<"$msg" ||
-	die "the DKMS Makefile did not warn about another point release of $L: $msg"
+msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" modules 2>&1) ||
+	die "the DKMS Makefile failed for another release of $L: $msg"
+grep -qF "WARNING: kernel $L.9999-amd64 is Linux $L.9999, the package's $L sources are of" <<<"$msg" ||
+	die "the DKMS Makefile did not warn about another release of $L: $msg"
 for m in target_core_mod target_core_pscsi vhost_scsi; do
-	[ "$(cat "$fake/src/built/$m.ko")" = "stock $m" ] ||
-		die "the DKMS Makefile did not take the kernel's own $m for another point release"
+	grep -q "^pscsi-vpd: not built: " "$fake/src/built/$m.ko" ||
+		die "the DKMS Makefile built $m for another release of $L"
 done
+[ "$(cd "$fake/src" && sh post-build.sh)" = "$(cat "$fake/src/built/NOTICE")" ] ||
+	die "post-build.sh does not print the Makefile's NOTICE"
+got=$(kernelver=$L.9999-amd64 kernel_source_dir=$fake/kdir bash -c '
+	set -e; . "$1"; echo "${OBSOLETE_BY:-} ${STRIP[*]}"' _ "$fake/src/dkms.conf")
+[ "$got" = "$L.9999-amd64 no no no" ] ||
+	die "dkms.conf for another release of $L: OBSOLETE_BY and STRIP are '$got'"
+# ... and for headers of the sources' own release, neither.
+printf 'kernelversion:\n\t@echo %s\n' "$(cut -d' ' -f1 "$src/$L/BASE")" >"$fake/kdir/Makefile"
+got=$(kernelver=$L.0-1-amd64 kernel_source_dir=$fake/kdir bash -c '
+	set -e; . "$1"; echo "[${OBSOLETE_BY:-}]"' _ "$fake/src/dkms.conf")
+[ "$got" = "[]" ] || die "dkms.conf for the headers of the sources' release: OBSOLETE_BY $got"
 rm -rf "$fake"
 
 mkdir -p "$stage/DEBIAN"
@@ -360,7 +370,7 @@ for s in postinst prerm; do
 done
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage" -type f -exec chmod 0644 {} +
-chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm"
+chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$src/release.sh" "$src/post-build.sh"
 size=$(du -sk --apparent-size "$stage/usr" | cut -f1)
 fill "$TOP/dkms/control.in" >"$stage/DEBIAN/control"
 (cd "$stage" && find usr -type f | LC_ALL=C sort | xargs -d '\n' md5sum) >"$stage/DEBIAN/md5sums"
