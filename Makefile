@@ -148,7 +148,7 @@ kunit-arm64:
 
 SHELL_SOURCES = scripts/*.sh vm/init vm/run-tests tests/common/*.sh \
 	tests/scenario/* tests/rigcheck/* tests/guest/[0-9]* tests/guest/guest-init tests/demo/* tests/bench/* \
-	tests/stock/* tests/unstock/* vm/stock-init dkms/postinst.in dkms/prerm.in dkms/release.sh dkms/post-build.sh .ci/run
+	tests/stock/* tests/unstock/* vm/stock-init dkms/postinst.in dkms/prerm.in dkms/release.sh dkms/post-build.sh dkms/post-install.sh dkms/kernel-prerm .ci/run
 
 lint:
 	scripts/deps.sh

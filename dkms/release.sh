@@ -6,9 +6,10 @@
 #   release.sh line KVER       the kernel line of release KVER (6.1 for
 #                              6.1.0-56-amd64, 6.12 for 6.12.117+deb12-amd64)
 #   release.sh check KVER KDIR exit 0 when the headers at KDIR are of the
-#                              release the line's sources are from; else
-#                              print why on one line and exit 1 (2: no
-#                              sources for that line)
+#                              release the line's sources are from and
+#                              the kernel builds the three as modules;
+#                              else print why on one line and exit 1 (2:
+#                              no sources for that line)
 #
 # Each line's sources are one Debian release of it (the line's BASE file:
 # "6.1.192 (Debian linux-source-6.1 6.1.192-2, series <commit>)"). Headers
@@ -36,13 +37,24 @@ check)
 	}
 	read -r up _ _ deb _ <"$here/$line/BASE"
 	deb=${deb%,}
-	hdeb=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null)
+	# A kernel flavour without the three as modules has nothing to replace.
+	for opt in CONFIG_TARGET_CORE CONFIG_TCM_PSCSI CONFIG_VHOST_SCSI; do
+		[ ! -f "$kdir/.config" ] || grep -q "^$opt=m" "$kdir/.config" || {
+			echo "kernel $kver does not build $opt as a module"
+			exit 1
+		}
+	done
+	# The installed package (status i*: iU and iF during its own
+	# postinst; the first one, were several architectures' installed).
+	hdeb=$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "linux-headers-$kver" 2>/dev/null |
+		sed -n 's/^i[^ ]* *//p' | head -n1)
 	if [ -n "$hdeb" ]; then
 		[ "$hdeb" = "$deb" ] && exit 0
 		echo "kernel $kver has the headers of Debian's $hdeb, the package's $line sources are of $deb"
 		exit 1
 	fi
-	hup=$(make -s --no-print-directory -C "$kdir" kernelversion 2>/dev/null | tail -n1)
+	hup=$(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		make -s --no-print-directory -C "$kdir" kernelversion 2>/dev/null | tail -n1)
 	[ "$hup" = "$up" ] && exit 0
 	echo "kernel $kver is Linux ${hup:-of an unknown version}, the package's $line sources are of $up"
 	exit 1

@@ -291,7 +291,11 @@ fill() {
 
 fill "$TOP/dkms/dkms.conf.in" >"$src/dkms.conf"
 cp "$TOP/dkms/Makefile" "$src/Makefile"
-cp "$TOP/dkms/release.sh" "$TOP/dkms/post-build.sh" "$src/"
+cp "$TOP/dkms/release.sh" "$TOP/dkms/post-build.sh" "$TOP/dkms/post-install.sh" "$src/"
+# dkms's kernel removal hook skips a kernel the package installs nothing
+# on (dkms status: "installed (WARNING! ...)"): the package's own does it.
+mkdir -p "$stage/etc/kernel/prerm.d"
+cp "$TOP/dkms/kernel-prerm" "$stage/etc/kernel/prerm.d/$PKG"
 # The modules replace modules of the kernel itself, which carry no
 # MODULE_VERSION: dkms finds the versions equal and would not install them
 # ("exactly matches what is already found in kernel"). dkms's own list of
@@ -334,28 +338,41 @@ msg=$(make -s -C "$src" PSCSI_VPD_KVER=5.10.0-1-amd64 check 2>&1) &&
 grep -qF "for Linux $linelist only" <<<"$msg" ||
 	die "the DKMS Makefile's message for another line is unexpected: $msg"
 # Headers of another release of a line (here an upstream version the
-# sources are not of, with no headers package): the Makefile builds
-# nothing and says why, and dkms.conf sets OBSOLETE_BY so that dkms
-# installs nothing for that kernel.
+# sources are not of, with no headers package): by hand the Makefile
+# refuses; dkms.conf sets OBSOLETE_BY, STRIP off and PSCSI_VPD_OTHER=1,
+# with which the Makefile builds notes and says why; post-build.sh
+# prints that; post-install.sh removes notes "dkms install --force"
+# would have copied.
 L=${lines[0]}
 fake=$(mktemp -d)
-mkdir -p "$fake/kdir" "$fake/src"
+mkdir -p "$fake/kdir" "$fake/src" "$fake/mods/$L.9999-amd64/updates/dkms"
 printf 'kernelversion:\n\t@echo %s.9999\n' "$L" >"$fake/kdir/Makefile"
 cp -a "$src/." "$fake/src/"
-msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" modules 2>&1) ||
-	die "the DKMS Makefile failed for another release of $L: $msg"
+msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" modules 2>&1) &&
+	die "the DKMS Makefile built for another release of $L: $msg"
+grep -qF "kernel $L.9999-amd64 is Linux $L.9999, the package's $L sources are of" <<<"$msg" ||
+	die "the DKMS Makefile's refusal of another release of $L: $msg"
+got=$(kernelver=$L.9999-amd64 kernel_source_dir=$fake/kdir bash -c '
+	set -e; . "$1"; echo "${OBSOLETE_BY:-} ${STRIP[*]} ${MAKE[0]##* }"' _ "$fake/src/dkms.conf")
+[ "$got" = "$L.9999-amd64 no no no PSCSI_VPD_OTHER=1" ] ||
+	die "dkms.conf for another release of $L: OBSOLETE_BY, STRIP and MAKE[0]'s last word are '$got'"
+msg=$(make -s -C "$fake/src" PSCSI_VPD_KVER="$L.9999-amd64" PSCSI_VPD_KDIR="$fake/kdir" \
+	PSCSI_VPD_OTHER=1 modules 2>&1) ||
+	die "the DKMS Makefile failed for another release of $L under dkms: $msg"
 grep -qF "WARNING: kernel $L.9999-amd64 is Linux $L.9999, the package's $L sources are of" <<<"$msg" ||
 	die "the DKMS Makefile did not warn about another release of $L: $msg"
 for m in target_core_mod target_core_pscsi vhost_scsi; do
 	grep -q "^pscsi-vpd: not built: " "$fake/src/built/$m.ko" ||
 		die "the DKMS Makefile built $m for another release of $L"
 done
-[ "$(cd "$fake/src" && sh post-build.sh)" = "$(cat "$fake/src/built/NOTICE")" ] ||
-	die "post-build.sh does not print the Makefile's NOTICE"
-got=$(kernelver=$L.9999-amd64 kernel_source_dir=$fake/kdir bash -c '
-	set -e; . "$1"; echo "${OBSOLETE_BY:-} ${STRIP[*]}"' _ "$fake/src/dkms.conf")
-[ "$got" = "$L.9999-amd64 no no no" ] ||
-	die "dkms.conf for another release of $L: OBSOLETE_BY and STRIP are '$got'"
+[ "$(cd "$fake/src" && sh post-build.sh 2>&1 >/dev/null)" = "$(cat "$fake/src/built/NOTICE")" ] ||
+	die "post-build.sh does not print the Makefile's NOTICE on stderr"
+xz -c "$fake/src/built/target_core_mod.ko" >"$fake/mods/$L.9999-amd64/updates/dkms/target_core_mod.ko.xz"
+cp "$fake/src/built/vhost_scsi.ko" "$fake/mods/$L.9999-amd64/updates/dkms/"
+echo "an ELF module" >"$fake/mods/$L.9999-amd64/updates/dkms/target_core_pscsi.ko"
+PSCSI_VPD_MODROOT=$fake/mods sh "$fake/src/post-install.sh" "$L.9999-amd64" 2>/dev/null
+[ "$(ls "$fake/mods/$L.9999-amd64/updates/dkms")" = target_core_pscsi.ko ] ||
+	die "post-install.sh left $(ls "$fake/mods/$L.9999-amd64/updates/dkms" | tr '\n' ' ')(only the notes go)"
 # ... and for headers of the sources' own release, neither.
 printf 'kernelversion:\n\t@echo %s\n' "$(cut -d' ' -f1 "$src/$L/BASE")" >"$fake/kdir/Makefile"
 got=$(kernelver=$L.0-1-amd64 kernel_source_dir=$fake/kdir bash -c '
@@ -370,11 +387,13 @@ for s in postinst prerm; do
 done
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage" -type f -exec chmod 0644 {} +
-chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$src/release.sh" "$src/post-build.sh"
+chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$src/release.sh" "$src/post-build.sh" \
+	"$src/post-install.sh" "$stage/etc/kernel/prerm.d/$PKG"
+echo "/etc/kernel/prerm.d/$PKG" >"$stage/DEBIAN/conffiles"
 size=$(du -sk --apparent-size "$stage/usr" | cut -f1)
 fill "$TOP/dkms/control.in" >"$stage/DEBIAN/control"
 (cd "$stage" && find usr -type f | LC_ALL=C sort | xargs -d '\n' md5sum) >"$stage/DEBIAN/md5sums"
-chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
+chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums" "$stage/DEBIAN/conffiles"
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # One package in $OUTDIR, the newest: the stock VM takes it by its name's pattern.
