@@ -3,6 +3,8 @@
 
 GROUPS  ?= kunit,kselftest,scenario,guest
 ONLY    ?=
+# A glob for the guest group alone, e.g. GUESTS='002*'
+GUESTS  ?=
 FLAVOUR ?= series
 # The kernel line: 7.3 (series/, the upstream submission), 6.12 or 6.1
 # (lts/<line>/). Each has its own cache folder; scripts/lib.sh maps it.
@@ -18,7 +20,7 @@ VMARGS  ?=
 KSFT_ARGS ?=
 
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
-	$(if $(ONLY),--only '$(ONLY)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
+	$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
 .PHONY: help test test-all baseline-test debug-test demo bench build baseline vm shell prepare \
 	series-export check checkpatch check-builds check-dirs check-rig lint clean-runs kunit-arm64 \
@@ -28,6 +30,7 @@ help:
 	@echo "make test            build the series kernel and run all test groups"
 	@echo "make test GROUPS=scenario ONLY='001*'   one group, one test (glob)"
 	@echo "make test GROUPS=kselftest KSFT_ARGS='-F pscsi'   kselftest harness filters"
+	@echo "make test GUESTS='002*'   of the guest group, only the nested guests that match"
 	@echo "make baseline-test   the same tests on unpatched 7.3, each held to tests/baseline.expect"
 	@echo "make debug-test      the same tests on the debug kernel (KASAN, UBSAN, KFENCE, lockdep,"
 	@echo "                     kmemleak...): any kernel report fails the run and names its test"
@@ -96,12 +99,12 @@ stock:
 
 stock-test: stock
 	scripts/vm.py --flavour stock --groups $(STOCK_GROUPS) --timeout $(TIMEOUT) \
-		$(if $(ONLY),--only '$(ONLY)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
+		$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
 # The same image without the package: the tests fail as on the baseline.
 stock-baseline: stock
 	-scripts/vm.py --flavour stock --groups kselftest,scenario --timeout $(TIMEOUT) \
-		$(if $(ONLY),--only '$(ONLY)') $(VMARGS)
+		$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(VMARGS)
 	scripts/baseline-check.py
 
 # BENCH_REPS=5 BENCH_SECONDS=3: repetitions of each kernel, seconds a measurement

@@ -190,6 +190,8 @@ def qemu_argv(a, build, run_dir):
         cmdline += ['rig_stock=1', 'init_on_alloc=0']
     if a.only:
         cmdline.append(f'rig_only={a.only}')
+    if a.guests:
+        cmdline.append(f'rig_guests={a.guests}')
     if a.ksft_args:
         # One word on the kernel command line: commas for the spaces.
         cmdline.append('rig_ksft_args=' + ','.join(a.ksft_args.split()))
@@ -315,6 +317,7 @@ def main():
     p.add_argument('--flavour', default='series', choices=['series', 'debug', 'baseline', 'stock'])
     p.add_argument('--groups', default='kunit,kselftest,scenario,guest')
     p.add_argument('--only', default='', help='glob: run only matching tests')
+    p.add_argument('--guests', default='', help='glob: of the guest group, run only these')
     p.add_argument('--ksft-args', default='',
                    help='arguments for the vhost_scsi kselftest binary (harness filters)')
     p.add_argument('--shell', action='store_true', help='interactive shell in the VM')
