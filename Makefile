@@ -46,7 +46,7 @@ help:
 	@echo "make lint            shellcheck the rig's scripts"
 	@echo "make kunit-arm64     the KUnit suite on arm64 with 64 KiB pages (QEMU, kunit.py)"
 	@echo "make test KERNEL=6.12   the same on a kernel line's backport (6.12, 6.1; default 7.3)"
-	@echo "make dkms            pscsi-vpd-dkms_*.deb for Debian's 6.1 and 6.12 kernels (prints its path)"
+	@echo "make dkms            pscsi-vpd-dkms_*.deb for Debian's kernels of the three lines (prints its path)"
 	@echo "make stock-test KERNEL=6.12   Debian's own image: dpkg -i headers and pscsi-vpd-dkms in"
 	@echo "                     the VM, dkms builds, then the kselftest, scenario and guest groups"
 	@echo "make stock-baseline KERNEL=6.12   the same image without the package: held to"

@@ -352,6 +352,9 @@ def main():
         # for scripts/baseline-check.py: the tests the run left out
         with open(os.path.join(run_dir, 'only'), 'w', encoding='utf-8') as f:
             f.write(a.only + '\n')
+    if a.guests:
+        with open(os.path.join(run_dir, 'guests'), 'w', encoding='utf-8') as f:
+            f.write(a.guests + '\n')
     latest = os.path.join(runs, 'latest')
     if os.path.islink(latest) or os.path.exists(latest):
         os.unlink(latest)
@@ -368,6 +371,7 @@ def main():
 
     t0 = time.monotonic()
     print(f'# {a.flavour} kernel, groups {a.groups}{", only " + a.only if a.only else ""}'
+          f'{", guests " + a.guests if a.guests else ""}'
           f'{", kselftest args " + a.ksft_args if a.ksft_args else ""}'
           f'{f", timeouts x{a.slow}" if a.slow != 1 else ""}, run folder {run_dir}', flush=True)
     follow = Console()
