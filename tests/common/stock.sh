@@ -6,10 +6,13 @@
 # _module_dir MODULE: the folder of the file modprobe would load.
 _module_dir() { dirname "$(modinfo -n "$1" 2>/dev/null)"; }
 
-# _unload_target_core: target_core_mod and every module that holds it,
+# _unload_target_core: what an administrator does first, the targets
+# cleared (_clear_lio: what the groups before left configured holds the
+# fabric modules), then target_core_mod and every module that holds it,
 # fabrics first.
 _unload_target_core() {
 	local h
+	_clear_lio
 	for _ in 1 2 3 4 5; do
 		[ -d /sys/module/target_core_mod ] || return 0
 		for h in /sys/module/target_core_mod/holders/*; do
