@@ -7,11 +7,14 @@
 _module_dir() { dirname "$(modinfo -n "$1" 2>/dev/null)"; }
 
 # _unload_target_core: what an administrator does first, the targets
-# cleared (_clear_lio: what the groups before left configured holds the
-# fabric modules), then target_core_mod and every module that holds it,
-# fabrics first.
+# cleared (targetctl clear, which knows every fabric's objects, iSCSI
+# portals and ACLs included, then _clear_lio for what is left: what the
+# groups before left configured holds the fabric modules), then
+# target_core_mod and every module that holds it, fabrics first.
 _unload_target_core() {
 	local h
+	[ ! -d /sys/kernel/config/target ] || ! command -v targetctl >/dev/null ||
+		targetctl clear >/dev/null 2>&1
 	_clear_lio
 	for _ in 1 2 3 4 5; do
 		[ -d /sys/module/target_core_mod ] || return 0
