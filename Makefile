@@ -19,8 +19,10 @@ VMARGS  ?=
 # all but that one.
 KSFT_ARGS ?=
 
+# Which tests of the groups run: vm.py's --only and --guests.
+SELECT = $(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)')
 VM = scripts/vm.py --flavour $(FLAVOUR) --groups $(GROUPS) --timeout $(TIMEOUT) \
-	$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
+	$(SELECT) $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
 .PHONY: help test test-all baseline-test debug-test demo bench build baseline vm shell prepare \
 	series-export check checkpatch check-builds check-dirs check-rig lint clean-runs kunit-arm64 \
@@ -102,12 +104,12 @@ stock:
 
 stock-test: stock
 	scripts/vm.py --flavour stock --groups $(STOCK_GROUPS) --timeout $(STOCK_TIMEOUT) \
-		$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
+		$(SELECT) $(if $(KSFT_ARGS),--ksft-args '$(KSFT_ARGS)') $(VMARGS)
 
 # The same image without the package: the tests fail as on the baseline.
 stock-baseline: stock
 	-scripts/vm.py --flavour stock --groups kselftest,scenario --timeout $(TIMEOUT) \
-		$(if $(ONLY),--only '$(ONLY)') $(if $(GUESTS),--guests '$(GUESTS)') $(VMARGS)
+		$(SELECT) $(VMARGS)
 	scripts/baseline-check.py
 
 # BENCH_REPS=5 BENCH_SECONDS=3: repetitions of each kernel, seconds a measurement

@@ -6,6 +6,12 @@
 # _module_dir MODULE: the folder of the file modprobe would load.
 _module_dir() { dirname "$(modinfo -n "$1" 2>/dev/null)"; }
 
+# _package_modules: the package's modules under the running kernel's
+# updates folder, one a line (none once it is removed).
+_package_modules() {
+	find "/lib/modules/$(uname -r)/updates" -name 'target_core_*' -o -name 'vhost_scsi*' 2>/dev/null
+}
+
 # _unload_target_core: what an administrator does first, the targets
 # cleared (targetctl clear, which knows every fabric's objects, iSCSI
 # portals and ACLs included, then _clear_lio for what is left: what the
