@@ -294,7 +294,10 @@ _fileio_backstore() {
 }
 
 # _clear_lio: remove every LIO object, children first (what targetcli's
-# clearconfig does, without rtslib).
+# clearconfig does, without rtslib), and last the fabric folders
+# themselves: configfs holds a reference on a fabric's module for as long
+# as its folder (target/vhost, target/loopback) exists, so without this
+# no fabric module could be unloaded afterwards.
 _clear_lio() {
 	local t l p
 	for t in "$CFS"/*/*/tpgt_*; do
@@ -309,6 +312,10 @@ _clear_lio() {
 	done
 	for t in "$CFS"/*/*; do
 		case "$t" in "$CFS"/core/*) continue ;; esac
+		[ -d "$t" ] && rmdir "$t" 2>/dev/null
+	done
+	for t in "$CFS"/*; do
+		case "$t" in "$CFS"/core) continue ;; esac
 		[ -d "$t" ] && rmdir "$t" 2>/dev/null
 	done
 	for t in "$CFS"/core/*/*; do [ -d "$t" ] && rmdir "$t" 2>/dev/null; done
