@@ -16,6 +16,10 @@ import re
 import sys
 
 RESULT = re.compile(r'^(not ok|ok)\s+\d+\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
+# The kselftest harness's line before a test: "#  RUN  fixture.test ...".
+# Before Linux 6.2 its result for a skipped test carries no name
+# ("ok 141 # SKIP reason"): the name is the one this line announced.
+RUN = re.compile(r'#\s+RUN\s+(\S+)\s+\.\.\.\s*$')
 
 
 def depth_and_rest(line):
@@ -37,13 +41,18 @@ def parse(lines, children_after):
     top = []
     last = {}            # depth -> the latest node at that depth
     pending = {}         # depth -> nodes waiting for their parent (KTAP)
+    announced = None     # the test the harness's last RUN line named
     for raw in lines:
         depth, rest = depth_and_rest(raw.rstrip('\n'))
         m = RESULT.match(rest)
         if not m:
+            r = RUN.search(raw)
+            if r:
+                announced = r.group(1)
             continue
-        node = [m.group(1) == 'ok', m.group(2).strip() or '(unnamed)',
-                (m.group(4) or '').strip(), []]
+        name = m.group(2).strip() or announced or '(unnamed)'
+        announced = None
+        node = [m.group(1) == 'ok', name, (m.group(4) or '').strip(), []]
         if not children_after:
             # KTAP: a parent's result follows its children.
             for d in sorted(k for k in pending if k > depth):
