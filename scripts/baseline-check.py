@@ -22,13 +22,30 @@ sys.path.insert(0, os.path.join(TOP, 'scripts'))
 from vm import tap_results  # noqa: E402  (the rig's own TAP reader)
 
 
-def expectations(path):
+def kernel_line(run_dir):
+    """The kernel line of a run: its version cache is named after the
+    Debian source version (runs/ of /var/cache/pscsi-vpd/6.1.192-2/), and
+    the line is that version's first two numbers (6.1)."""
+    version = os.path.basename(os.path.dirname(os.path.dirname(run_dir)))
+    return '.'.join(version.split('-')[0].split('.')[:2])
+
+
+def expectations(path, line_of_run):
+    """The rules that hold for a run of line_of_run. A rule may begin with
+    the kernel lines it is for, in brackets ([6.1] or [6.1,6.12]); the
+    others hold for every line."""
     rules = []
     with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
             line = line.strip()
             if not line or line.startswith('#'):
                 continue
+            if line.startswith('['):
+                lines, sep, line = line[1:].partition(']')
+                if not sep:
+                    sys.exit(f'{path}:{lineno}: no "]" after the kernel lines')
+                if line_of_run not in [x.strip() for x in lines.split(',')]:
+                    continue
             glob, want = line.split(None, 1)
             want = want.strip()
             kind, _, text = want.partition(':')
@@ -57,11 +74,12 @@ def main():
     if '-baseline-' not in name and ('-stock-' not in name or 'stock' in done):
         sys.exit(f'error: {run_dir} is not a baseline run '
                  '(make baseline-test, or make stock-baseline without the package)')
-    rules = expectations(a.expect)
+    line = kernel_line(run_dir)
+    rules = expectations(a.expect, line)
     used = set()
     passed = failed = 0
     n = 0
-    print(f'# baseline run {run_dir}, expectations {a.expect}')
+    print(f'# baseline run {run_dir} (Linux {line}), expectations {a.expect}')
     for test, got, reason, _ in tap_results(run_dir):
         n += 1
         rule = next((r for r in rules if fnmatch.fnmatchcase(test, r[0])), None)

@@ -161,6 +161,11 @@ def qemu_argv(a, build, run_dir):
         # The hung-task watchdog is a sysctl (a bare hung_task_timeout_secs=
         # would only reach init's environment); slow kernels get longer.
         'loglevel=6', f'sysctl.kernel.hung_task_timeout_secs={120 * a.slow}',
+        # under_load fills the kernel log in seconds (pscsi's and LIO's
+        # messages of its flips and deleted disks): a buffer that keeps the
+        # whole kselftest group, so the rig's scan after it starts from its
+        # mark (the console sees each report as well).
+        'log_buf_len=64M',
         f'rig_top={TOP}', f'rig_build={build}', f'rig_flavour={a.flavour}',
         # The kernel line (make KERNEL=): tests whose subject an older line
         # lacks skip with the reason, and expected bytes follow the line.
