@@ -44,10 +44,13 @@ check)
 			exit 1
 		}
 	done
-	# The installed package (status i*: iU and iF during its own
-	# postinst; the first one, were several architectures' installed).
+	# The headers' package, if its files are there: the second letter of
+	# its status is dpkg's state (i installed, U unpacked and F
+	# half-configured while its own postinst runs dkms, W and t while
+	# triggers wait), the first only what is wanted (h when held); the
+	# first one, were several architectures' installed.
 	hdeb=$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "linux-headers-$kver" 2>/dev/null |
-		sed -n 's/^i[^ ]* *//p' | head -n1)
+		sed -n 's/^.[iUFWt][^ ]* *//p' | head -n1)
 	if [ -n "$hdeb" ]; then
 		[ "$hdeb" = "$deb" ] && exit 0
 		echo "kernel $kver has the headers of Debian's $hdeb, the package's $line sources are of $deb"
