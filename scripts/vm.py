@@ -353,6 +353,9 @@ def main():
     runs = os.path.join(vcache, 'runs')
     run_dir = os.path.join(runs, time.strftime('%Y%m%d-%H%M%S') + f'-{a.flavour}-{os.getpid()}')
     os.makedirs(run_dir)
+    # for scripts/baseline-check.py: the kernel line its rules are for
+    with open(os.path.join(run_dir, 'kernel-line'), 'w', encoding='utf-8') as f:
+        f.write((os.environ.get('KERNEL') or '7.3') + '\n')
     if a.only:
         # for scripts/baseline-check.py: the tests the run left out
         with open(os.path.join(run_dir, 'only'), 'w', encoding='utf-8') as f:
