@@ -16,7 +16,8 @@ n=$(git rev-list --count base..series)
 [ "$n" -gt 0 ] || die "no commits on series"
 
 git config branch.series.description "$(cat "$SERIES_DIR/cover-letter.txt")"
-# The LTS lines are backports for stable trees: "PATCH 6.12 v2".
+# The LTS lines name their kernel line: "PATCH 6.12 v2" (backports for
+# Debian's kernels; their cover letters say why they are not for stable@).
 prefix="PATCH v2"
 [ "$KERNEL" = 7.3 ] || prefix="PATCH $KERNEL v2"
 tmp=$(mktemp -d)
