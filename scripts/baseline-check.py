@@ -34,6 +34,13 @@ def kernel_line(run_dir):
     return '.'.join(version.split('-')[0].split('.')[:2])
 
 
+def known_lines():
+    """The kernel lines the repository has a series for: series/ is 7.3,
+    lts/<line>/ each other one."""
+    lts = os.path.join(TOP, 'lts')
+    return {'7.3'} | {d for d in os.listdir(lts) if os.path.isdir(os.path.join(lts, d))}
+
+
 def expectations(path, line_of_run):
     """The rules that hold for a run of line_of_run. A rule may begin with
     the kernel lines it is for, in brackets ([6.1] or [6.1,6.12]); the
@@ -50,6 +57,10 @@ def expectations(path, line_of_run):
                 if not sep:
                     sys.exit(f'{path}:{lineno}: no "]" after the kernel lines')
                 lines = [x.strip() for x in lines.split(',')]
+                bad = [x for x in lines if x not in known_lines()]
+                if bad:
+                    sys.exit(f'{path}:{lineno}: no kernel line {bad[0]!r} '
+                             f'(the lines: {", ".join(sorted(known_lines()))})')
             # Every rule is checked, whatever line it is for.
             words = line.split(None, 1)
             if len(words) != 2:
@@ -83,6 +94,10 @@ def main():
         sys.exit(f'error: {run_dir} is not a baseline run '
                  '(make baseline-test, or make stock-baseline without the package)')
     line = kernel_line(run_dir)
+    if line not in known_lines():
+        sys.exit(f'error: {run_dir}: kernel line {line!r} is none of '
+                 f'{", ".join(sorted(known_lines()))} (no kernel-line file, '
+                 'and not in a version cache\'s runs/)')
     rules = expectations(a.expect, line)
     used = set()
     passed = failed = 0
