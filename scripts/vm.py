@@ -161,11 +161,12 @@ def qemu_argv(a, build, run_dir):
         # The hung-task watchdog is a sysctl (a bare hung_task_timeout_secs=
         # would only reach init's environment); slow kernels get longer.
         'loglevel=6', f'sysctl.kernel.hung_task_timeout_secs={120 * a.slow}',
-        # under_load fills the kernel log in seconds (pscsi's and LIO's
-        # messages of its flips and deleted disks): a buffer that keeps the
-        # whole kselftest group, so the rig's scan after it starts from its
-        # mark (the console sees each report as well).
-        'log_buf_len=64M',
+        # The kselftest group logs about 250 KB (6.12, 2026-11-28; most of
+        # it under_load's flips and deleted disks), more than the 128 KiB
+        # of a tinyconfig kernel: a buffer that keeps the whole group, so
+        # the rig's scan after it starts from its mark (the console sees
+        # each report as well). 8 MiB of text and about 28 MiB of records.
+        'log_buf_len=8M',
         f'rig_top={TOP}', f'rig_build={build}', f'rig_flavour={a.flavour}',
         # The kernel line (make KERNEL=): tests whose subject an older line
         # lacks skip with the reason, and expected bytes follow the line.
