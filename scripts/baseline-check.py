@@ -41,10 +41,10 @@ def known_lines():
     return {'7.3'} | {d for d in os.listdir(lts) if os.path.isdir(os.path.join(lts, d))}
 
 
-def expectations(path, line_of_run):
+def expectations(path, line_of_run, known):
     """The rules that hold for a run of line_of_run. A rule may begin with
-    the kernel lines it is for, in brackets ([6.1] or [6.1,6.12]); the
-    others hold for every line."""
+    the kernel lines it is for, in brackets ([6.1] or [6.1,6.12]), each one
+    of known; the others hold for every line."""
     rules = []
     with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
@@ -57,10 +57,10 @@ def expectations(path, line_of_run):
                 if not sep:
                     sys.exit(f'{path}:{lineno}: no "]" after the kernel lines')
                 lines = [x.strip() for x in lines.split(',')]
-                bad = [x for x in lines if x not in known_lines()]
+                bad = [x for x in lines if x not in known]
                 if bad:
                     sys.exit(f'{path}:{lineno}: no kernel line {bad[0]!r} '
-                             f'(the lines: {", ".join(sorted(known_lines()))})')
+                             f'(the lines: {", ".join(sorted(known))})')
             # Every rule is checked, whatever line it is for.
             words = line.split(None, 1)
             if len(words) != 2:
@@ -93,12 +93,12 @@ def main():
     if '-baseline-' not in name and ('-stock-' not in name or 'stock' in done):
         sys.exit(f'error: {run_dir} is not a baseline run '
                  '(make baseline-test, or make stock-baseline without the package)')
-    line = kernel_line(run_dir)
-    if line not in known_lines():
+    line, known = kernel_line(run_dir), known_lines()
+    if line not in known:
         sys.exit(f'error: {run_dir}: kernel line {line!r} is none of '
-                 f'{", ".join(sorted(known_lines()))} (no kernel-line file, '
+                 f'{", ".join(sorted(known))} (no kernel-line file, '
                  'and not in a version cache\'s runs/)')
-    rules = expectations(a.expect, line)
+    rules = expectations(a.expect, line, known)
     used = set()
     passed = failed = 0
     n = 0

@@ -151,6 +151,11 @@ def kernel_of(flavour, build):
     return os.path.join(build, 'arch/x86/boot/bzImage')
 
 
+def kernel_line():
+    """The kernel line of the run (make KERNEL=; 7.3 by default)."""
+    return os.environ.get('KERNEL') or '7.3'
+
+
 def qemu_argv(a, build, run_dir):
     kernel = kernel_of(a.flavour, build)
     cmdline = [
@@ -170,7 +175,7 @@ def qemu_argv(a, build, run_dir):
         f'rig_top={TOP}', f'rig_build={build}', f'rig_flavour={a.flavour}',
         # The kernel line (make KERNEL=): tests whose subject an older line
         # lacks skip with the reason, and expected bytes follow the line.
-        f'rig_kernel={os.environ.get("KERNEL") or "7.3"}',
+        f'rig_kernel={kernel_line()}',
         f'rig_mode={"shell" if a.shell else "test"}',
         f'rig_groups={a.groups}',
     ]
@@ -356,7 +361,7 @@ def main():
     os.makedirs(run_dir)
     # for scripts/baseline-check.py: the kernel line its rules are for
     with open(os.path.join(run_dir, 'kernel-line'), 'w', encoding='utf-8') as f:
-        f.write((os.environ.get('KERNEL') or '7.3') + '\n')
+        f.write(kernel_line() + '\n')
     if a.only:
         # for scripts/baseline-check.py: the tests the run left out
         with open(os.path.join(run_dir, 'only'), 'w', encoding='utf-8') as f:
